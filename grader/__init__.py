@@ -1,0 +1,35 @@
+"""grader: sandboxed grading of deep-learning notebook exercises.
+
+Inside Jupyter, ``grader.check("cross_entropy_loss")`` runs that exercise's public
+tests against the live notebook.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from grader.assignments import Assignment, list_assignments, load_assignment
+from grader.config import Settings, get_settings
+from grader.errors import GraderError
+from grader.grading import check_namespace, grade_notebook, grade_path
+from grader.models import GradeResult
+
+__all__ = [
+    "Assignment",
+    "GradeResult",
+    "GraderError",
+    "Settings",
+    "check",
+    "get_settings",
+    "grade_notebook",
+    "grade_path",
+    "list_assignments",
+    "load_assignment",
+]
+
+
+def check(exercise: str, *, assignment: str | None = None, namespace: dict[str, Any] | None = None) -> GradeResult:
+    """Run one exercise's public tests against the calling notebook and show a table."""
+    from grader.checking import check_live
+
+    return check_live(exercise, assignment=assignment, namespace=namespace)

@@ -1,0 +1,235 @@
+"""The untrusted half of the channel: it runs next to the student's code.
+
+This module is shipped into the student's kernel as source text, so it imports
+nothing from ``grader`` and only the standard library at module level (numpy and
+torch are imported lazily). It answers JSON requests from the trusted side and
+replies with plain data: JSON for structure, ``.npy`` bytes (never pickle) for
+arrays, and numbered handles for objects that are not data (modules, optimizers).
+
+Nothing here is trusted. A student can replace or bypass this code; the worst
+they can do is send back different data, which the trusted side decodes with
+limits and judges against the reference.
+
+The same class serves ``grader.check`` in a live Jupyter session, where the
+namespace is the student's own and no kernel boundary exists.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import math
+import traceback
+from typing import Any
+
+REPLY_MIME = "application/vnd.grader.reply+json"
+ARRAY_DTYPES = {
+    "bool", "int8", "int16", "int32", "int64", "uint8",
+    "float16", "float32", "float64",
+}
+
+
+class Agent:
+    """Serve requests against one namespace, keeping handles to non-data objects."""
+
+    def __init__(self, namespace: dict[str, Any]) -> None:
+        self.namespace = namespace
+        self.handles: dict[int, Any] = {}
+
+    # -- requests ---------------------------------------------------------
+    def handle_json(self, request_text: str) -> str:
+        """Answer one JSON request with one JSON reply; never raises."""
+        try:
+            request = json.loads(request_text)
+            value = self.dispatch(request)
+            reply = {"ok": True, "value": self.encode(value)}
+        except _StudentFault as fault:
+            reply = {"ok": False, "error": fault.info}
+        except Exception as exc:  # a fault of the request itself
+            reply = {"ok": False, "error": _error_info(exc, where="agent")}
+        return json.dumps(reply, allow_nan=False)
+
+    def reply(self, request_text: str) -> None:
+        """Answer a request by publishing the reply on the kernel's IOPub channel."""
+        from IPython.display import display
+
+        display({REPLY_MIME: self.handle_json(request_text)}, raw=True)
+
+    def dispatch(self, request: dict[str, Any]) -> Any:
+        op = request["op"]
+        if op == "has":
+            return request["name"] in self.namespace
+        if op == "get":
+            return self._lookup(request["name"])
+        target = self.handles[request["handle"]] if "handle" in request else None
+        args = [self.decode(a) for a in request.get("args", [])]
+        kwargs = {k: self.decode(v) for k, v in request.get("kwargs", {}).items()}
+        if op == "call":
+            func = target if target is not None else self._lookup(request["name"])
+            return _run_student(func, args, kwargs, request.get("label", "call"))
+        if op == "method":
+            func = getattr(target, request["method"])
+            return _run_student(func, args, kwargs, request.get("label", request["method"]))
+        if op == "attr":
+            return getattr(target, request["attr"])
+        if op == "describe":
+            return self._describe(target)
+        if op == "state_dict":
+            return {k: v for k, v in target.state_dict().items()}
+        if op == "load_state_dict":
+            import torch
+
+            state = {k: torch.as_tensor(v) for k, v in args[0].items()}
+            target.load_state_dict(state)
+            return None
+        raise ValueError(f"unknown op {op!r}")
+
+    def _lookup(self, name: str) -> Any:
+        if name not in self.namespace:
+            raise _StudentFault({"ename": "MissingName", "evalue": f"{name!r} is not defined", "where": name})
+        return self.namespace[name]
+
+    def _describe(self, obj: Any) -> dict[str, Any]:
+        cls = type(obj)
+        info: dict[str, Any] = {
+            "type": cls.__name__,
+            "bases": [f"{c.__module__}.{c.__qualname__}" for c in cls.__mro__],
+            "repr": _safe_repr(obj),
+            "children": [],
+            "parameters": {},
+        }
+        if hasattr(obj, "named_children") and hasattr(obj, "named_parameters"):
+            info["children"] = [
+                {"name": n, "type": type(m).__name__, "repr": _safe_repr(m)}
+                for n, m in obj.named_children()
+            ]
+            info["parameters"] = {n: list(p.shape) for n, p in obj.named_parameters()}
+        if hasattr(obj, "param_groups"):
+            info["param_groups"] = [
+                {k: v for k, v in g.items() if k != "params" and _is_plain(v)}
+                | {"n_params": len(g["params"])}
+                for g in obj.param_groups
+            ]
+        return info
+
+    # -- encoding ---------------------------------------------------------
+    def encode(self, value: Any, depth: int = 0) -> Any:
+        if depth > 32:
+            raise ValueError("value nested too deeply")
+        if value is None or isinstance(value, (bool, str)):
+            return value
+        if isinstance(value, int) and type(value) in (int, bool):
+            return value
+        if type(value) is float:
+            return value if math.isfinite(value) else {"$float": repr(value)}
+        kind = _array_kind(value)
+        if kind is not None:
+            return {"$array": _encode_array(value, kind)}
+        if type(value) in (list, tuple):
+            items = [self.encode(v, depth + 1) for v in value]
+            return items if type(value) is list else {"$tuple": items}
+        if type(value).__name__ == "Size" and type(value).__module__ == "torch":
+            return {"$tuple": [int(v) for v in value]}
+        if isinstance(value, dict) and all(type(k) is str for k in value):
+            return {"$dict": {k: self.encode(v, depth + 1) for k, v in value.items()}}
+        hid = len(self.handles) + 1
+        self.handles[hid] = value
+        return {"$handle": {"id": hid, "type": type(value).__name__}}
+
+    def decode(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return [self.decode(v) for v in value]
+        if not isinstance(value, dict):
+            return value
+        if "$tuple" in value:
+            return tuple(self.decode(v) for v in value["$tuple"])
+        if "$dict" in value:
+            return {k: self.decode(v) for k, v in value["$dict"].items()}
+        if "$float" in value:
+            return float(value["$float"])
+        if "$handle" in value:
+            return self.handles[value["$handle"]["id"]]
+        if "$array" in value:
+            return _decode_array(value["$array"])
+        raise ValueError("untagged object in request")
+
+
+class _StudentFault(Exception):
+    """Student code raised: reported as data, not as an agent failure."""
+
+    def __init__(self, info: dict[str, str]) -> None:
+        super().__init__(info["evalue"])
+        self.info = info
+
+
+def _run_student(func: Any, args: list[Any], kwargs: dict[str, Any], label: str) -> Any:
+    try:
+        return func(*args, **kwargs)
+    except BaseException as exc:  # KeyboardInterrupt too: the cell was interrupted
+        raise _StudentFault(_error_info(exc, where=label)) from None
+
+
+def _error_info(exc: BaseException, *, where: str) -> dict[str, str]:
+    frames = traceback.extract_tb(exc.__traceback__)
+    line = ""
+    if frames:
+        last = frames[-1]
+        line = f"line {last.lineno}: {last.line or ''}".strip()
+    return {"ename": type(exc).__name__, "evalue": str(exc)[:500], "where": where, "line": line[:300]}
+
+
+def _safe_repr(obj: Any) -> str:
+    try:
+        return repr(obj)[:2000]
+    except Exception as exc:
+        return f"<repr failed: {type(exc).__name__}>"
+
+
+def _is_plain(v: Any) -> bool:
+    return v is None or type(v) in (bool, int, float, str) or (
+        type(v) is tuple and all(type(x) in (int, float) for x in v)
+    )
+
+
+def _array_kind(value: Any) -> str | None:
+    mod = type(value).__module__.split(".")[0]
+    if mod == "torch" and hasattr(value, "detach") and hasattr(value, "dtype"):
+        return "torch"
+    if mod == "numpy" and hasattr(value, "dtype") and hasattr(value, "shape"):
+        return "numpy"
+    return None
+
+
+def _encode_array(value: Any, kind: str) -> dict[str, Any]:
+    import numpy as np
+
+    if kind == "torch":
+        tensor = value.detach().cpu()
+        if str(tensor.dtype) == "torch.bfloat16":
+            tensor = tensor.float()
+        array = tensor.resolve_conj().resolve_neg().numpy()
+    else:
+        array = np.asarray(value)
+    array = np.ascontiguousarray(array)
+    if array.dtype.name not in ARRAY_DTYPES:
+        raise TypeError(f"cannot send an array of dtype {array.dtype.name}")
+    buf = io.BytesIO()
+    np.save(buf, array, allow_pickle=False)
+    return {"lib": kind, "npy": base64.b64encode(buf.getvalue()).decode("ascii")}
+
+
+def _decode_array(spec: dict[str, Any]) -> Any:
+    import numpy as np
+
+    array = np.load(io.BytesIO(base64.b64decode(spec["npy"])), allow_pickle=False)
+    if spec["lib"] == "torch":
+        import torch
+
+        return torch.from_numpy(array.copy())
+    return array
+
+
+def install(namespace: dict[str, Any]) -> Agent:
+    """Create the agent for a kernel's user namespace (called once, in the kernel)."""
+    return Agent(namespace)

@@ -1,0 +1,179 @@
+"""Assignments: a manifest in ``exercises/<id>/`` and a reference in ``reference/<id>/``."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import tempfile
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, ValidationError, field_validator
+
+from grader.config import Settings, get_settings
+from grader.errors import ManifestError, UnknownAssignment
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+FILE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ExerciseSpec(_Strict):
+    """One graded exercise and the points it is worth."""
+
+    id: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+    title: str
+    points: PositiveFloat
+
+
+class DataFile(_Strict):
+    """A file generated for the kernel's working directory."""
+
+    name: str = Field(pattern=FILE_PATTERN)
+    generator: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*:[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class Limits(_Strict):
+    """Per-assignment wall clocks; unset values fall back to Settings."""
+
+    cell_timeout_s: PositiveFloat | None = None
+    total_timeout_s: PositiveFloat | None = None
+    call_timeout_s: PositiveFloat | None = None
+
+
+class Manifest(_Strict):
+    """The contents of ``exercises/<id>/manifest.toml``."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    title: str
+    notebook: str = Field(pattern=FILE_PATTERN)
+    device: Literal["cpu", "gpu"] = "cpu"
+    limits: Limits = Limits()
+    exercises: list[ExerciseSpec] = Field(min_length=1)
+    data_files: list[DataFile] = []
+
+    @field_validator("exercises")
+    @classmethod
+    def _unique_ids(cls, exercises: list[ExerciseSpec]) -> list[ExerciseSpec]:
+        ids = [e.id for e in exercises]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"duplicate exercise ids: {', '.join(dupes)}")
+        return exercises
+
+    @property
+    def max_score(self) -> float:
+        return sum(e.points for e in self.exercises)
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """A validated manifest together with where its files live."""
+
+    manifest: Manifest
+    exercise_dir: Path
+    reference_dir: Path
+
+    @property
+    def id(self) -> str:
+        return self.manifest.id
+
+    @property
+    def notebook_path(self) -> Path:
+        return self.exercise_dir / self.manifest.notebook
+
+    @property
+    def public_tests(self) -> Path:
+        return self.exercise_dir / "tests"
+
+    @property
+    def hidden_tests(self) -> Path:
+        return self.reference_dir / "tests"
+
+    def load_reference(self) -> ModuleType:
+        """Import the reference solution (trusted process only)."""
+        return _import_file(self.reference_dir / "solution.py", f"grader_reference_{self.id.replace('-', '_')}")
+
+    def cell_timeout(self, settings: Settings) -> float:
+        return self.manifest.limits.cell_timeout_s or settings.cell_timeout_s
+
+    def total_timeout(self, settings: Settings) -> float:
+        return self.manifest.limits.total_timeout_s or settings.total_timeout_s
+
+    def call_timeout(self, settings: Settings) -> float:
+        return self.manifest.limits.call_timeout_s or settings.call_timeout_s
+
+
+def list_assignments(settings: Settings | None = None) -> list[str]:
+    """Ids of every folder under ``exercises/`` that has a manifest."""
+    settings = settings or get_settings()
+    if not settings.exercises_dir.is_dir():
+        return []
+    return sorted(p.parent.name for p in settings.exercises_dir.glob("*/manifest.toml"))
+
+
+def load_assignment(assignment_id: str, settings: Settings | None = None) -> Assignment:
+    """Load and validate one assignment; unknown or malformed ids raise UnknownAssignment."""
+    settings = settings or get_settings()
+    known = list_assignments(settings)
+    if not re.match(ID_PATTERN, assignment_id) or assignment_id not in known:
+        raise UnknownAssignment.from_id(assignment_id, known)
+    exercise_dir = settings.exercises_dir / assignment_id
+    manifest = read_manifest(exercise_dir / "manifest.toml")
+    if manifest.id != assignment_id:
+        raise ManifestError(f"{exercise_dir / 'manifest.toml'}: id {manifest.id!r} does not match its folder")
+    assignment = Assignment(manifest, exercise_dir, settings.reference_dir / assignment_id)
+    if not assignment.notebook_path.is_file():
+        raise ManifestError(f"{assignment_id}: notebook {manifest.notebook!r} is missing")
+    return assignment
+
+
+def read_manifest(path: Path) -> Manifest:
+    """Parse and validate a manifest file, naming the file and field on failure."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return Manifest.model_validate(data)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ManifestError(f"{path}: {exc}") from exc
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'manifest'}: {err['msg']}" for err in exc.errors()
+        )
+        raise ManifestError(f"{path}: {problems}") from exc
+
+
+def _import_file(path: Path, module_name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise ManifestError(f"cannot import {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def build_data_files(assignment: Assignment, settings: Settings | None = None) -> list[Path]:
+    """Generate (once, then from the cache) the data files the manifest lists."""
+    settings = settings or get_settings()
+    paths = []
+    for data_file in assignment.manifest.data_files:
+        target = settings.cache_dir / assignment.id / data_file.name
+        if not target.is_file():
+            module_name, func_name = data_file.generator.split(":")
+            module = _import_file(
+                assignment.exercise_dir / f"{module_name}.py", f"grader_data_{assignment.id.replace('-', '_')}"
+            )
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
+                # Same name in a scratch folder (np.savez appends .npz to other names),
+                # then an atomic rename: a crash never leaves half a file in the cache.
+                partial = Path(scratch) / data_file.name
+                getattr(module, func_name)(partial)
+                partial.replace(target)
+        paths.append(target)
+    return paths

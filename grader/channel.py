@@ -1,0 +1,238 @@
+"""The trusted half of the channel: send requests, decode replies as plain data.
+
+Requests and replies are JSON. Arrays travel as ``.npy`` bytes loaded with
+``allow_pickle=False``; everything else that is not data stays on the student's
+side behind a numbered handle. Replies are decoded with limits on size, depth and
+item count, and only a fixed set of dtypes is accepted.
+
+Two transports carry the same messages: ``KernelTransport`` (a Jupyter kernel,
+used while grading) and ``LocalTransport`` (the live namespace, used by
+``grader.check`` inside Jupyter).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import json
+import math
+import queue
+import time
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import numpy as np
+import torch
+
+from grader.agent import ARRAY_DTYPES, REPLY_MIME, Agent
+from grader.errors import ChannelError, KernelError, StudentError, StudentTimeout
+
+AGENT_NAME = "__grader_agent__"
+
+
+class Transport(Protocol):
+    """Carries one JSON request to the student's side and its JSON reply back."""
+
+    def request(self, payload: str, *, label: str, timeout: float) -> str: ...
+
+
+class LocalTransport:
+    """Answers requests in this process, against a live namespace (``grader.check``)."""
+
+    def __init__(self, namespace: dict[str, Any]) -> None:
+        self.agent = Agent(namespace)
+
+    def request(self, payload: str, *, label: str, timeout: float) -> str:
+        return self.agent.handle_json(payload)
+
+
+class KernelTransport:
+    """Sends requests to the agent installed in a running Jupyter kernel."""
+
+    def __init__(self, client: Any, *, interrupt: Callable[[], None], max_reply_bytes: int) -> None:
+        self.client = client  # a started jupyter_client BlockingKernelClient
+        self.interrupt = interrupt
+        self.max_reply_bytes = max_reply_bytes
+        self.broken: str | None = None
+
+    def install_agent(self, *, timeout: float) -> None:
+        """Define the agent in the kernel (after the student's cells ran)."""
+        from grader import agent
+
+        source = agent.__loader__.get_source(agent.__name__)  # type: ignore[union-attr]
+        code = (
+            "def __grader_boot__(source):\n"
+            "    import types\n"
+            "    module = types.ModuleType('__grader_agent_module__')\n"
+            "    exec(compile(source, '<grader-agent>', 'exec'), module.__dict__)\n"
+            f"    get_ipython().user_ns[{AGENT_NAME!r}] = module.Agent(get_ipython().user_ns)\n"
+            f"__grader_boot__({source!r}); del __grader_boot__\n"
+        )
+        self._run(code, label="starting the grading agent", timeout=timeout, expect_reply=False)
+
+    def request(self, payload: str, *, label: str, timeout: float) -> str:
+        code = f"{AGENT_NAME}.reply({payload!r})"
+        reply = self._run(code, label=label, timeout=timeout, expect_reply=True)
+        assert reply is not None
+        return reply
+
+    def _run(self, code: str, *, label: str, timeout: float, expect_reply: bool) -> str | None:
+        if self.broken:
+            raise KernelError(self.broken)
+        msg_id = self.client.execute(code, silent=False, store_history=False, allow_stdin=False)
+        deadline = time.monotonic() + timeout
+        replies: list[str] = []
+        error: dict[str, Any] | None = None
+        seen = 0
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self._recover(label, timeout)
+                raise StudentTimeout.from_label(label, timeout)
+            try:
+                msg = self.client.get_iopub_msg(timeout=min(remaining, 1.0))
+            except queue.Empty:
+                if not self.client.is_alive():
+                    self.broken = "the kernel died"
+                    raise KernelError(f"the kernel died during {label}") from None
+                continue
+            if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                continue
+            kind, content = msg["msg_type"], msg["content"]
+            if kind == "display_data" and REPLY_MIME in content.get("data", {}):
+                text = content["data"][REPLY_MIME]
+                if not isinstance(text, str):
+                    raise ChannelError("malformed reply from the kernel")
+                seen += len(text)
+                replies.append(text)
+            elif kind in ("stream", "display_data", "execute_result", "update_display_data"):
+                seen += len(json.dumps(content.get("data", content.get("text", ""))))
+            elif kind == "error":
+                error = content
+            elif kind == "status" and content.get("execution_state") == "idle":
+                break
+            if seen > self.max_reply_bytes:
+                self._recover(label, timeout)
+                raise ChannelError(f"{label} sent more than {self.max_reply_bytes} bytes back")
+        if not expect_reply:
+            if error:
+                raise KernelError(f"{label} failed: {error.get('ename')}: {error.get('evalue')}")
+            return None
+        if len(replies) != 1:
+            if error:  # the student's code broke the agent itself (e.g. sys.exit in a call)
+                raise StudentError.from_reply({**error, "where": label})
+            raise ChannelError(f"{label}: expected one reply from the kernel, got {len(replies)}")
+        return replies[0]
+
+    def _recover(self, label: str, timeout: float) -> None:
+        """Interrupt a runaway call; if the kernel stays busy, mark it unusable."""
+        self.interrupt()
+        probe = self.client.execute("pass", silent=True, store_history=False)
+        deadline = time.monotonic() + 5.0
+        while time.monotonic() < deadline:
+            try:
+                msg = self.client.get_iopub_msg(timeout=0.5)
+            except queue.Empty:
+                continue
+            if (
+                msg.get("parent_header", {}).get("msg_id") == probe
+                and msg["msg_type"] == "status"
+                and msg["content"].get("execution_state") == "idle"
+            ):
+                return
+        self.broken = f"the kernel stopped answering after {label} ran past {timeout:g} s"
+
+
+# -- encoding requests (trusted -> student) ----------------------------------
+def encode_value(value: Any) -> Any:
+    """Encode a value the trusted side sends: data and handles only."""
+    from grader.student import Handle
+
+    if value is None or isinstance(value, (bool, str, int)) and type(value) in (bool, str, int):
+        return value
+    if type(value) is float:
+        return value if math.isfinite(value) else {"$float": repr(value)}
+    if isinstance(value, Handle):
+        return {"$handle": {"id": value.id, "type": value.type_name}}
+    if isinstance(value, torch.Tensor):
+        return {"$array": _npy(value.detach().cpu().numpy(), "torch")}
+    if isinstance(value, np.ndarray):
+        return {"$array": _npy(value, "numpy")}
+    if isinstance(value, np.generic):
+        return encode_value(value.item())
+    if type(value) is list:
+        return [encode_value(v) for v in value]
+    if type(value) is tuple:
+        return {"$tuple": [encode_value(v) for v in value]}
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        return {"$dict": {k: encode_value(v) for k, v in value.items()}}
+    raise TypeError(f"cannot send a {type(value).__name__} to the student's kernel")
+
+
+def _npy(array: np.ndarray, lib: str) -> dict[str, str]:
+    buf = io.BytesIO()
+    np.save(buf, np.ascontiguousarray(array), allow_pickle=False)
+    return {"lib": lib, "npy": base64.b64encode(buf.getvalue()).decode("ascii")}
+
+
+# -- decoding replies (student -> trusted), with limits ----------------------
+class ReplyDecoder:
+    """Decode one reply into plain Python, torch and numpy values, enforcing limits."""
+
+    def __init__(self, *, make_handle: Callable[[int, str], Any], max_items: int, max_depth: int) -> None:
+        self.make_handle = make_handle
+        self.max_items = max_items
+        self.max_depth = max_depth
+        self.items = 0
+
+    def decode(self, value: Any, depth: int = 0) -> Any:
+        self.items += 1
+        if self.items > self.max_items:
+            raise ChannelError(f"reply has more than {self.max_items} values")
+        if depth > self.max_depth:
+            raise ChannelError(f"reply nested deeper than {self.max_depth} levels")
+        if value is None or type(value) in (bool, int, float, str):
+            return value
+        if type(value) is list:
+            return [self.decode(v, depth + 1) for v in value]
+        if type(value) is not dict or len(value) != 1:
+            raise ChannelError("malformed value in reply")
+        (tag, body), = value.items()
+        if tag == "$tuple" and type(body) is list:
+            return tuple(self.decode(v, depth + 1) for v in body)
+        if tag == "$dict" and type(body) is dict:
+            return {str(k): self.decode(v, depth + 1) for k, v in body.items()}
+        if tag == "$float" and body in ("nan", "inf", "-inf"):
+            return float(body)
+        if tag == "$array" and type(body) is dict:
+            return self._array(body)
+        if tag == "$handle" and type(body) is dict and type(body.get("id")) is int:
+            return self.make_handle(body["id"], str(body.get("type", "object"))[:100])
+        raise ChannelError(f"unknown tag {str(tag)[:20]!r} in reply")
+
+    def _array(self, body: dict[str, Any]) -> torch.Tensor | np.ndarray:
+        try:
+            raw = base64.b64decode(body["npy"], validate=True)
+            array = np.load(io.BytesIO(raw), allow_pickle=False)
+        except (KeyError, TypeError, ValueError, binascii.Error, OSError) as exc:
+            raise ChannelError(f"malformed array in reply ({type(exc).__name__})") from None
+        if not isinstance(array, np.ndarray) or array.dtype.name not in ARRAY_DTYPES:
+            raise ChannelError("array of an unsupported dtype in reply")
+        self.items += array.size // 1024  # big arrays count towards the item limit too
+        if body.get("lib") == "torch":
+            return torch.from_numpy(np.array(array, copy=True))
+        return np.array(array, copy=True)
+
+
+def parse_reply(text: str, *, max_bytes: int) -> dict[str, Any]:
+    """Parse the outer JSON of a reply, refusing oversized or malformed text."""
+    if len(text) > max_bytes:
+        raise ChannelError(f"reply of {len(text)} bytes is over the {max_bytes}-byte limit")
+    try:
+        reply = json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        raise ChannelError("reply is not valid JSON") from None
+    if type(reply) is not dict or type(reply.get("ok")) is not bool:
+        raise ChannelError("malformed reply")
+    return reply

@@ -1,0 +1,37 @@
+"""The one settings object: environment variables prefixed ``GRADER_``."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, PositiveFloat, PositiveInt
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+MiB = 1024 * 1024
+
+
+class Settings(BaseSettings):
+    """Where assignments live and the limits every grading run obeys."""
+
+    model_config = SettingsConfigDict(env_prefix="GRADER_", extra="forbid")
+
+    exercises_dir: Path = Field(REPO_ROOT / "exercises", description="student-facing assignment folders")
+    reference_dir: Path = Field(REPO_ROOT / "reference", description="reference solutions and hidden suites")
+    cache_dir: Path = Field(REPO_ROOT / ".grader-cache", description="generated data files")
+
+    max_notebook_bytes: PositiveInt = Field(10 * MiB, description="largest notebook accepted")
+    cell_timeout_s: PositiveFloat = Field(60.0, description="default wall clock per cell")
+    total_timeout_s: PositiveFloat = Field(600.0, description="default wall clock for all cells")
+    call_timeout_s: PositiveFloat = Field(30.0, description="default wall clock per test call into the kernel")
+    kernel_startup_timeout_s: PositiveFloat = Field(60.0, description="time a kernel gets to start")
+    max_reply_bytes: PositiveInt = Field(64 * MiB, description="largest reply the kernel may send")
+    max_reply_items: PositiveInt = Field(1_000_000, description="most values in one reply")
+    max_reply_depth: PositiveInt = Field(32, description="deepest nesting in one reply")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()

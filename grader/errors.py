@@ -1,0 +1,83 @@
+"""Every error grader raises, in one tree.
+
+::
+
+    GraderError
+    ├── ConfigError                 a setting or manifest is invalid
+    │   └── ManifestError           an assignment's manifest.toml is invalid
+    ├── UnknownAssignment (LookupError)
+    ├── NotebookError (ValueError)  the submitted file is not a gradable notebook
+    ├── SuiteError                  a test suite is broken (our bug, never the student's)
+    ├── KernelError                 the student's kernel could not start or died
+    └── ChannelError                a reply from the kernel broke the protocol or its limits
+        └── StudentError            the student's code raised, or a name is missing
+            └── StudentTimeout (TimeoutError)
+
+``StudentError`` subclasses ``AssertionError`` so that a test calling into the
+student's code fails (rather than errors) when that code raises.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class GraderError(Exception):
+    """Base of every error grader raises on purpose."""
+
+
+class ConfigError(GraderError):
+    """A setting or a manifest has a value grader cannot work with."""
+
+
+class ManifestError(ConfigError):
+    """An assignment's manifest is missing or invalid."""
+
+
+class UnknownAssignment(GraderError, LookupError):
+    """No assignment has the requested id."""
+
+    @classmethod
+    def from_id(cls, assignment_id: str, known: list[str]) -> UnknownAssignment:
+        listed = ", ".join(known) or "none"
+        return cls(f"unknown assignment {assignment_id!r} (available: {listed})")
+
+
+class NotebookError(GraderError, ValueError):
+    """The submitted file cannot be graded as a notebook."""
+
+
+class SuiteError(GraderError):
+    """A public or hidden test suite could not be collected or is inconsistent."""
+
+
+class KernelError(GraderError):
+    """The kernel running the student's code could not start or stopped answering."""
+
+
+class ChannelError(GraderError):
+    """A reply from the student's kernel was malformed or over a limit."""
+
+
+class StudentError(ChannelError, AssertionError):
+    """The student's code raised an exception (or a name it should define is missing)."""
+
+    @classmethod
+    def from_reply(cls, error: dict[str, Any]) -> StudentError:
+        ename = str(error.get("ename", "Exception"))[:100]
+        evalue = str(error.get("evalue", ""))[:300]
+        where = str(error.get("where", "your code"))[:100]
+        if ename == "MissingName":
+            return cls(f"{where} is not defined: did the cell that defines it run without errors?")
+        detail = f": {evalue}" if evalue else ""
+        line = str(error.get("line", ""))[:200]
+        suffix = f" ({line})" if line else ""
+        return cls(f"{where} raised {ename}{detail}{suffix}")
+
+
+class StudentTimeout(StudentError, TimeoutError):
+    """A call into the student's code ran past its time limit and was interrupted."""
+
+    @classmethod
+    def from_label(cls, label: str, seconds: float) -> StudentTimeout:
+        return cls(f"{label} did not finish within {seconds:g} s and was interrupted")

@@ -1,0 +1,91 @@
+"""Execute a submission's cells with nbclient: per-cell timeouts, errors recorded, execution continues."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from jupyter_core.utils import run_sync
+from nbclient import NotebookClient
+from nbclient.exceptions import DeadKernelError
+from nbformat import NotebookNode
+
+from grader.kernel import GraderKernelManager, is_alive
+from grader.models import CellError
+
+# A cell interrupted at its deadline reports back within this slack.
+_TIMEOUT_SLACK_S = 0.05
+
+
+@dataclass
+class ExecutionReport:
+    """What happened while the cells ran."""
+
+    duration_s: float = 0.0
+    cell_errors: list[CellError] = field(default_factory=list)
+    timed_out: bool = False
+    kernel_died: bool = False
+    unresponsive: bool = False
+
+    @property
+    def kernel_usable(self) -> bool:
+        return not (self.kernel_died or self.unresponsive)
+
+
+def execute_notebook(nb: NotebookNode, km: GraderKernelManager, *, cell_timeout: float,
+                     total_timeout: float, startup_timeout: float) -> ExecutionReport:
+    """Run every code cell in order within the time limits; never raises for the student's errors."""
+    report = ExecutionReport()
+    client = NotebookClient(
+        nb, km=km, timeout=int(cell_timeout), allow_errors=True, interrupt_on_timeout=True,
+        error_on_timeout={"ename": "CellTimeoutError", "evalue": "cell timed out", "traceback": []},
+        startup_timeout=int(startup_timeout), record_timing=False, store_widget_state=False,
+        kernel_name="grader",
+    )
+    started = time.monotonic()
+    client.start_new_kernel_client()
+    try:
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code" or not cell.source.strip():
+                continue
+            remaining = total_timeout - (time.monotonic() - started)
+            if remaining <= 0:
+                report.timed_out = True
+                break
+            budget = min(cell_timeout, remaining)
+            client.timeout = max(1, int(budget))
+            cell_started = time.monotonic()
+            try:
+                client.execute_cell(cell, index)
+            except DeadKernelError:
+                report.kernel_died = True
+                report.cell_errors.append(CellError(cell=index, ename="DeadKernelError"))
+                break
+            if time.monotonic() - cell_started >= client.timeout - _TIMEOUT_SLACK_S:
+                report.timed_out = True
+                report.cell_errors.append(CellError(cell=index, ename="CellTimeoutError"))
+                if not _responds(client):
+                    report.unresponsive = True
+                    break
+                continue
+            report.cell_errors.extend(
+                CellError(cell=index, ename=str(out.get("ename", "Error"))[:100])
+                for out in cell.outputs if out.get("output_type") == "error"
+            )
+    finally:
+        report.duration_s = round(time.monotonic() - started, 3)
+        if client.kc is not None:
+            client.kc.stop_channels()
+    if not is_alive(km):
+        report.kernel_died = True
+    return report
+
+
+def _responds(client: NotebookClient, timeout: float = 5.0) -> bool:
+    """After an interrupt, does the kernel take requests again?"""
+    assert client.kc is not None
+    try:
+        reply = run_sync(client.kc.execute_interactive)("pass", silent=True, timeout=timeout)
+    except (TimeoutError, RuntimeError):
+        return False
+    return bool(reply and reply.get("content", {}).get("status") in ("ok", "error"))

@@ -1,0 +1,71 @@
+"""Checks for suite authors: each failure says what was checked, never the answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+_FAMILIES = {
+    "float": lambda dt: dt.is_floating_point,
+    "int": lambda dt: not dt.is_floating_point and not dt.is_complex and dt != torch.bool,
+    "bool": lambda dt: dt == torch.bool,
+}
+
+
+def expect(condition: bool, message: str) -> None:
+    """Fail the test with ``message`` unless ``condition`` holds."""
+    if not condition:
+        raise AssertionError(message)
+
+
+def expect_tensor(value: Any, *, what: str, shape: tuple[int, ...] | None = None,
+                  dtype: str | torch.dtype | None = None, allow_numpy: bool = False) -> torch.Tensor:
+    """Check that ``value`` is a tensor of the given shape and dtype family; return it."""
+    if allow_numpy and isinstance(value, np.ndarray):
+        value = torch.from_numpy(value)
+    if not isinstance(value, torch.Tensor):
+        kind = "an array" if isinstance(value, np.ndarray) else type(value).__name__
+        raise AssertionError(f"{what} should be a torch tensor, got {kind}")
+    if shape is not None and tuple(value.shape) != tuple(shape):
+        raise AssertionError(f"{what} has shape {tuple(value.shape)}, expected {tuple(shape)}")
+    if isinstance(dtype, str):
+        if not _FAMILIES[dtype](value.dtype):
+            raise AssertionError(f"{what} has dtype {value.dtype}, expected a {dtype} tensor")
+    elif dtype is not None and value.dtype != dtype:
+        raise AssertionError(f"{what} has dtype {value.dtype}, expected {dtype}")
+    return value
+
+
+def expect_close(got: Any, expected: Any, *, what: str, rtol: float = 1e-5, atol: float = 1e-8,
+                 hint: str | None = None) -> None:
+    """Check elementwise closeness of plain data; NaN never passes for a finite expectation."""
+    got_t = _as_tensor(got, what)
+    exp_t = _as_tensor(expected, "the expected value").to(torch.float64)
+    if tuple(got_t.shape) != tuple(exp_t.shape):
+        raise AssertionError(f"{what} has shape {tuple(got_t.shape)}, expected {tuple(exp_t.shape)}")
+    got_t = got_t.to(torch.float64)
+    finite = torch.isfinite(exp_t)
+    ok = torch.isclose(got_t, exp_t, rtol=rtol, atol=atol, equal_nan=False) | (~finite & (got_t == exp_t))
+    if not bool(ok.all()):
+        bad = int((~ok).sum())
+        total = ok.numel()
+        where = "the value is" if total == 1 else f"{bad} of {total} values are"
+        message = f"{what}: {where} not what a correct solution gives"
+        raise AssertionError(f"{message}. {hint}" if hint else message)
+
+
+def _as_tensor(value: Any, what: str) -> torch.Tensor:
+    if isinstance(value, torch.Tensor):
+        return value.detach()
+    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
+        return torch.from_numpy(value)
+    if type(value) in (int, float, bool):
+        return torch.tensor(float(value), dtype=torch.float64)
+    if isinstance(value, (list, tuple)):
+        try:
+            return torch.tensor(value, dtype=torch.float64)
+        except (TypeError, ValueError):
+            pass
+    raise AssertionError(f"{what} should be numeric, got {type(value).__name__}")

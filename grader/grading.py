@@ -1,0 +1,126 @@
+"""Grade one notebook: execute it in its own kernel, then run the suites in this process."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from nbformat import NotebookNode
+
+from grader.assignments import Assignment, build_data_files, load_assignment
+from grader.channel import KernelTransport, LocalTransport
+from grader.config import Settings, get_settings
+from grader.errors import KernelError, SuiteError
+from grader.execution import ExecutionReport, execute_notebook
+from grader.kernel import blocking_client, interrupt, running_kernel
+from grader.models import ExecutionInfo, GradeResult, Status
+from grader.notebook import prepare_for_grading, read_notebook_file
+from grader.scoring import score_outcomes
+from grader.student import Student
+from grader.suites import TestOutcome, run_suites
+
+log = logging.getLogger(__name__)
+
+
+def grade_path(path: Path, *, assignment: str | Assignment, hidden: bool = True, seed: int | None = None,
+               settings: Settings | None = None) -> GradeResult:
+    """Validate the notebook file at ``path`` and grade it (see ``grade_notebook``)."""
+    settings = settings or get_settings()
+    target = assignment if isinstance(assignment, Assignment) else load_assignment(assignment, settings)
+    nb = read_notebook_file(path, max_bytes=settings.max_notebook_bytes)
+    return grade_notebook(nb, assignment=target, hidden=hidden, seed=seed, settings=settings)
+
+
+def grade_notebook(nb: NotebookNode, *, assignment: Assignment, hidden: bool = True, seed: int | None = None,
+                   settings: Settings | None = None) -> GradeResult:
+    """Grade a validated notebook.
+
+    Parameters
+    ----------
+    nb:
+        A notebook that passed ``grader.notebook.parse_notebook``.
+    assignment:
+        The assignment whose suites judge it.
+    hidden:
+        Run the hidden suite (and give tests the reference) besides the public tests.
+    seed:
+        The secret seed the tests draw inputs from; a fresh random one by default.
+
+    Returns
+    -------
+    GradeResult
+        ``status`` is ``timeout`` when a cell or the whole notebook ran out of time
+        (finished exercises keep their points) and ``error`` when the kernel died.
+    """
+    settings = settings or get_settings()
+    seed = secrets.randbits(63) if seed is None else seed
+    nb, disarmed = prepare_for_grading(nb)
+    if disarmed:
+        log.info("disarmed network shell lines in cells %s", disarmed)
+    reference = assignment.load_reference() if hidden else None
+    workdir = Path(tempfile.mkdtemp(prefix="grader-run-"))
+    try:
+        for data_file in build_data_files(assignment, settings):
+            shutil.copy(data_file, workdir / data_file.name)
+        with running_kernel(cwd=workdir) as km:
+            report = execute_notebook(
+                nb, km, cell_timeout=assignment.cell_timeout(settings),
+                total_timeout=assignment.total_timeout(settings),
+                startup_timeout=settings.kernel_startup_timeout_s,
+            )
+            with blocking_client(km, timeout=settings.kernel_startup_timeout_s) as client:
+                transport = KernelTransport(client, interrupt=lambda: interrupt(km),
+                                            max_reply_bytes=settings.max_reply_bytes)
+                if report.kernel_usable:
+                    try:
+                        transport.install_agent(timeout=settings.kernel_startup_timeout_s)
+                    except KernelError as exc:
+                        transport.broken = str(exc)
+                else:
+                    transport.broken = "the kernel died or stopped answering while the notebook ran"
+                student = _student(transport, assignment, settings)
+                outcomes = _run(assignment, student=student, reference=reference, seed=seed, hidden=hidden)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return score_outcomes(
+        assignment.manifest, outcomes, status=_status(report), require_all=hidden,
+        execution=ExecutionInfo(duration_s=report.duration_s, cell_errors=report.cell_errors),
+    )
+
+
+def check_namespace(namespace: dict[str, Any], *, assignment: Assignment, exercise: str | None = None,
+                    settings: Settings | None = None) -> GradeResult:
+    """Run the public tests against a live namespace (``grader.check`` inside Jupyter)."""
+    settings = settings or get_settings()
+    student = _student(LocalTransport(namespace), assignment, settings)
+    outcomes = _run(assignment, student=student, reference=None, seed=secrets.randbits(63), hidden=False)
+    if exercise is not None:
+        outcomes = [o for o in outcomes if o.exercise == exercise]
+    return score_outcomes(assignment.manifest, outcomes, status="graded", require_all=False,
+                          execution=ExecutionInfo(duration_s=0.0, cell_errors=[]))
+
+
+def _student(transport: Any, assignment: Assignment, settings: Settings) -> Student:
+    return Student(transport, call_timeout=assignment.call_timeout(settings),
+                   max_reply_bytes=settings.max_reply_bytes, max_reply_items=settings.max_reply_items,
+                   max_reply_depth=settings.max_reply_depth)
+
+
+def _run(assignment: Assignment, *, student: Student, reference: Any, seed: int, hidden: bool) -> list[TestOutcome]:
+    paths = [p for p in (assignment.public_tests, assignment.hidden_tests if hidden else None) if p and p.is_dir()]
+    if not paths:
+        raise SuiteError(f"{assignment.id} has no tests")
+    return run_suites(paths, student=student, reference=reference, seed=seed,
+                      hidden_root=assignment.hidden_tests, rootdir=assignment.exercise_dir.parent.parent)
+
+
+def _status(report: ExecutionReport) -> Status:
+    if report.kernel_died:
+        return "error"
+    if report.timed_out:
+        return "timeout"
+    return "graded"

@@ -1,0 +1,24 @@
+"""Run inside the student's kernel before any of their cells (not a security measure).
+
+Grading machines are offline: make network calls fail at once instead of hanging
+on DNS or TCP timeouts, and draw figures with the Agg backend. The sandbox, not
+this file, is what keeps student code off the network.
+"""
+
+import socket as _socket
+
+
+def _offline(*args, **kwargs):
+    raise OSError("network access is disabled while grading")
+
+
+def _guarded_connect(self, address, _connect=_socket.socket.connect):
+    if self.family in (_socket.AF_INET, _socket.AF_INET6):
+        _offline()
+    return _connect(self, address)
+
+
+_socket.getaddrinfo = _offline
+_socket.create_connection = _offline
+_socket.socket.connect = _guarded_connect
+del _guarded_connect, _offline, _socket

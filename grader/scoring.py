@@ -1,0 +1,45 @@
+"""Turn test outcomes into exercise scores and the result contract."""
+
+from __future__ import annotations
+
+from grader.assignments import Manifest
+from grader.errors import SuiteError
+from grader.models import ExecutionInfo, ExerciseResult, GradeResult, Status, TestResult
+from grader.suites import TestOutcome
+
+
+def score_outcomes(manifest: Manifest, outcomes: list[TestOutcome], *, status: Status,
+                   execution: ExecutionInfo, require_all: bool = True) -> GradeResult:
+    """Share each exercise's points among its tests by weight; sum the earned points."""
+    known = {e.id for e in manifest.exercises}
+    strays = sorted({o.exercise for o in outcomes} - known)
+    if strays:
+        raise SuiteError(f"tests name exercises missing from the manifest: {', '.join(strays)}")
+    exercises = []
+    for spec in manifest.exercises:
+        mine = [o for o in outcomes if o.exercise == spec.id]
+        if not mine and require_all:
+            raise SuiteError(f"exercise {spec.id!r} has no tests")
+        total_weight = sum(o.weight for o in mine) or 1.0
+        tests = [
+            TestResult(
+                name=o.name,
+                max_points=_round(spec.points * o.weight / total_weight),
+                points=_round(spec.points * o.weight / total_weight) if o.passed else 0.0,
+                passed=o.passed, hidden=o.hidden, message=o.message,
+            )
+            for o in mine
+        ]
+        max_score = spec.points if mine else 0.0
+        score = _round(spec.points * sum(o.weight for o in mine if o.passed) / total_weight)
+        exercises.append(ExerciseResult(id=spec.id, score=score, max_score=max_score, tests=tests))
+    return GradeResult(
+        assignment=manifest.id, status=status,
+        score=_round(sum(e.score for e in exercises)),
+        max_score=_round(sum(e.max_score for e in exercises)),
+        exercises=exercises, execution=execution,
+    )
+
+
+def _round(value: float) -> float:
+    return round(value, 4)

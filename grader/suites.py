@@ -1,0 +1,145 @@
+"""Run an assignment's public and hidden suites in the trusted process.
+
+Suites are ordinary pytest files. This module registers the ``exercise`` and
+``points`` markers and the ``student``/``reference``/``seed``/``gen``/``rng``
+fixtures, runs pytest in-process, and collects one ``TestOutcome`` per test.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+
+from grader.errors import ChannelError, GraderError, KernelError, StudentError, SuiteError
+from grader.student import Student
+
+_INI = Path(__file__).with_name("suite.ini")
+
+
+@dataclass(frozen=True)
+class TestOutcome:
+    """One test's raw verdict before scoring."""
+
+    __test__ = False
+
+    exercise: str
+    name: str
+    weight: float
+    passed: bool
+    hidden: bool
+    message: str
+
+
+class SuitePlugin:
+    """pytest plugin object: fixtures and hooks for one grading run."""
+
+    def __init__(self, *, student: Student, reference: ModuleType | None, seed: int, hidden_root: Path | None) -> None:
+        self._student = student
+        self._reference = reference
+        self._seed = seed
+        self._hidden_root = hidden_root.resolve() if hidden_root else None
+        self.outcomes: dict[str, TestOutcome] = {}
+        self.collect_errors: list[str] = []
+        self.internal_errors: list[str] = []
+
+    # -- fixtures -----------------------------------------------------------
+    @pytest.fixture
+    def student(self) -> Student:
+        return self._student
+
+    @pytest.fixture
+    def reference(self) -> ModuleType:
+        if self._reference is None:
+            raise SuiteError("the reference fixture is only available to hidden suites while grading")
+        return self._reference
+
+    @pytest.fixture
+    def seed(self, request: pytest.FixtureRequest) -> int:
+        digest = hashlib.sha256(f"{self._seed}:{request.node.nodeid}".encode()).digest()
+        return int.from_bytes(digest[:4], "little")
+
+    @pytest.fixture
+    def gen(self, seed: int) -> torch.Generator:
+        return torch.Generator().manual_seed(seed)
+
+    @pytest.fixture
+    def rng(self, seed: int) -> np.random.Generator:
+        return np.random.default_rng(seed)
+
+    # -- hooks --------------------------------------------------------------
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.addinivalue_line("markers", "exercise(id): the exercise a test grades")
+        config.addinivalue_line("markers", "points(weight): the test's weight within its exercise")
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.collect_errors.append(f"{report.nodeid}: {str(report.longrepr).splitlines()[-1][:300]}")
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+        outcome = yield
+        report = outcome.get_result()
+        if call.when == "call" or report.failed:
+            self._record(item, call, report)
+
+    def _record(self, item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport) -> None:
+        exercise = item.get_closest_marker("exercise")
+        points = item.get_closest_marker("points")
+        if exercise is None or points is None or not exercise.args or not points.args:
+            self.collect_errors.append(f"{item.nodeid}: needs @pytest.mark.exercise(id) and @pytest.mark.points(w)")
+            return
+        message = ""
+        if report.failed and call.excinfo is not None:
+            message = self._message(item, call.excinfo.value)
+        name = item.name.removeprefix("test_")
+        path = Path(str(item.path)).resolve()
+        hidden = self._hidden_root is not None and path.is_relative_to(self._hidden_root)
+        previous = self.outcomes.get(item.nodeid)
+        passed = report.passed and (previous is None or previous.passed)
+        self.outcomes[item.nodeid] = TestOutcome(
+            exercise=str(exercise.args[0]), name=name, weight=float(points.args[0]),
+            passed=passed, hidden=hidden, message=message or (previous.message if previous else ""),
+        )
+
+    def _message(self, item: pytest.Item, exc: BaseException) -> str:
+        if isinstance(exc, (AssertionError, ChannelError, KernelError)):
+            text = str(exc).strip() or "check failed"
+            return text.splitlines()[0][:500] if isinstance(exc, StudentError) else text[:500]
+        if isinstance(exc, GraderError):
+            self.internal_errors.append(f"{item.nodeid}: {exc}")
+            return "could not be checked (grader error)"
+        # The student's value broke a check (e.g. a tensor op on a non-tensor): a
+        # failure, but name only the exception type so no reference data leaks.
+        return f"your result could not be checked ({type(exc).__name__})"
+
+
+def run_suites(paths: list[Path], *, student: Student, reference: ModuleType | None, seed: int,
+               hidden_root: Path | None, rootdir: Path) -> list[TestOutcome]:
+    """Run pytest on ``paths`` in this process and return one outcome per test."""
+    plugin = SuitePlugin(student=student, reference=reference, seed=seed, hidden_root=hidden_root)
+    args = [
+        *[str(p) for p in paths],
+        "-c", str(_INI), "--rootdir", str(rootdir),
+        "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:stepwise",
+        "--assert=plain", "--import-mode=importlib",
+    ]
+    previous = os.environ.pop("PYTEST_ADDOPTS", None)
+    try:
+        code = pytest.main(args, plugins=[plugin])
+    finally:
+        if previous is not None:
+            os.environ["PYTEST_ADDOPTS"] = previous
+    if plugin.collect_errors or code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
+        detail = "; ".join(plugin.collect_errors) or f"pytest exited with {code!r}"
+        raise SuiteError(f"test suite is broken: {detail}")
+    if plugin.internal_errors:
+        raise SuiteError("test suite is broken: " + "; ".join(plugin.internal_errors))
+    return list(plugin.outcomes.values())
