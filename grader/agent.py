@@ -20,6 +20,7 @@ import base64
 import io
 import json
 import math
+import sys
 import traceback
 from typing import Any
 
@@ -193,10 +194,12 @@ def _is_plain(v: Any) -> bool:
 
 
 def _array_kind(value: Any) -> str | None:
-    mod = type(value).__module__.split(".")[0]
-    if mod == "torch" and hasattr(value, "detach") and hasattr(value, "dtype"):
+    # Subclasses count too: they are sent as plain arrays, their methods left behind.
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(value, torch.Tensor):
         return "torch"
-    if mod == "numpy" and hasattr(value, "dtype") and hasattr(value, "shape"):
+    numpy = sys.modules.get("numpy")
+    if numpy is not None and isinstance(value, (numpy.ndarray, numpy.generic)):
         return "numpy"
     return None
 
@@ -205,7 +208,7 @@ def _encode_array(value: Any, kind: str) -> dict[str, Any]:
     import numpy as np
 
     if kind == "torch":
-        tensor = value.detach().cpu()
+        tensor = value.as_subclass(sys.modules["torch"].Tensor).detach().cpu()
         if str(tensor.dtype) == "torch.bfloat16":
             tensor = tensor.float()
         array = tensor.resolve_conj().resolve_neg().numpy()

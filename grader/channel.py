@@ -47,6 +47,16 @@ class LocalTransport:
         return self.agent.handle_json(payload)
 
 
+class DeadTransport:
+    """Stands in for a kernel that died: every request fails with the reason."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def request(self, payload: str, *, label: str, timeout: float) -> str:
+        raise KernelError(self.reason)
+
+
 class KernelTransport:
     """Sends requests to the agent installed in a running Jupyter kernel."""
 

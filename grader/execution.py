@@ -15,6 +15,8 @@ from grader.models import CellError
 
 # A cell interrupted at its deadline reports back within this slack.
 _TIMEOUT_SLACK_S = 0.05
+# Restarts allowed for kernels that ignore interrupts.
+_MAX_REPLAYS = 2
 
 
 @dataclass
@@ -34,7 +36,13 @@ class ExecutionReport:
 
 def execute_notebook(nb: NotebookNode, km: GraderKernelManager, *, cell_timeout: float,
                      total_timeout: float, startup_timeout: float) -> ExecutionReport:
-    """Run every code cell in order within the time limits; never raises for the student's errors."""
+    """Run every code cell in order within the time limits; never raises for the student's errors.
+
+    A cell that runs past its limit is interrupted and execution goes on. If the
+    kernel ignores the interrupt, it is restarted and the notebook replayed
+    without that cell (at most ``_MAX_REPLAYS`` times), so exercises that finished
+    before it keep their points; the total wall clock still bounds everything.
+    """
     report = ExecutionReport()
     client = NotebookClient(
         nb, km=km, timeout=int(cell_timeout), allow_errors=True, interrupt_on_timeout=True,
@@ -43,42 +51,63 @@ def execute_notebook(nb: NotebookNode, km: GraderKernelManager, *, cell_timeout:
         kernel_name="grader",
     )
     started = time.monotonic()
+    skipped: set[int] = set()
     client.start_new_kernel_client()
     try:
-        for index, cell in enumerate(nb.cells):
-            if cell.cell_type != "code" or not cell.source.strip():
-                continue
-            remaining = total_timeout - (time.monotonic() - started)
-            if remaining <= 0:
-                report.timed_out = True
+        while True:
+            errors, stuck = _run_cells(client, nb, skip=skipped, cell_timeout=cell_timeout,
+                                       deadline=started + total_timeout, report=report)
+            if stuck is None or len(skipped) >= _MAX_REPLAYS or report.kernel_died:
+                report.cell_errors = errors
+                report.unresponsive = stuck is not None
                 break
-            budget = min(cell_timeout, remaining)
-            client.timeout = max(1, int(budget))
-            cell_started = time.monotonic()
-            try:
-                client.execute_cell(cell, index)
-            except DeadKernelError:
-                report.kernel_died = True
-                report.cell_errors.append(CellError(cell=index, ename="DeadKernelError"))
-                break
-            if time.monotonic() - cell_started >= client.timeout - _TIMEOUT_SLACK_S:
-                report.timed_out = True
-                report.cell_errors.append(CellError(cell=index, ename="CellTimeoutError"))
-                if not _responds(client):
-                    report.unresponsive = True
-                    break
-                continue
-            report.cell_errors.extend(
-                CellError(cell=index, ename=str(out.get("ename", "Error"))[:100])
-                for out in cell.outputs if out.get("output_type") == "error"
-            )
+            skipped.add(stuck)
+            run_sync(km.restart_kernel)(now=True)
+            run_sync(client.kc.wait_for_ready)(timeout=startup_timeout)  # type: ignore[union-attr]
     finally:
         report.duration_s = round(time.monotonic() - started, 3)
         if client.kc is not None:
             client.kc.stop_channels()
+    report.cell_errors = sorted(
+        {(e.cell, e.ename): e for e in report.cell_errors}.values(), key=lambda e: e.cell
+    ) + [CellError(cell=i, ename="CellTimeoutError") for i in sorted(skipped)
+         if all(e.cell != i for e in report.cell_errors)]
+    report.cell_errors.sort(key=lambda e: e.cell)
     if not is_alive(km):
         report.kernel_died = True
     return report
+
+
+def _run_cells(client: NotebookClient, nb: NotebookNode, *, skip: set[int], cell_timeout: float,
+               deadline: float, report: ExecutionReport) -> tuple[list[CellError], int | None]:
+    """One pass over the cells; returns the errors and the index of a cell the kernel got stuck in."""
+    errors: list[CellError] = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or not cell.source.strip() or index in skip:
+            continue
+        remaining = deadline - time.monotonic()
+        if remaining < 1:
+            report.timed_out = True
+            break
+        client.timeout = max(1, int(min(cell_timeout, remaining)))
+        cell_started = time.monotonic()
+        try:
+            client.execute_cell(cell, index)
+        except DeadKernelError:
+            report.kernel_died = True
+            errors.append(CellError(cell=index, ename="DeadKernelError"))
+            break
+        if time.monotonic() - cell_started >= client.timeout - _TIMEOUT_SLACK_S:
+            report.timed_out = True
+            errors.append(CellError(cell=index, ename="CellTimeoutError"))
+            if not _responds(client):
+                return errors, index
+            continue
+        errors.extend(
+            CellError(cell=index, ename=str(out.get("ename", "Error"))[:100])
+            for out in cell.outputs if out.get("output_type") == "error"
+        )
+    return errors, None
 
 
 def _responds(client: NotebookClient, timeout: float = 5.0) -> bool:

@@ -12,7 +12,7 @@ from typing import Any
 from nbformat import NotebookNode
 
 from grader.assignments import Assignment, build_data_files, load_assignment
-from grader.channel import KernelTransport, LocalTransport
+from grader.channel import DeadTransport, KernelTransport, LocalTransport
 from grader.config import Settings, get_settings
 from grader.errors import KernelError, SuiteError
 from grader.execution import ExecutionReport, execute_notebook
@@ -72,17 +72,18 @@ def grade_notebook(nb: NotebookNode, *, assignment: Assignment, hidden: bool = T
                 total_timeout=assignment.total_timeout(settings),
                 startup_timeout=settings.kernel_startup_timeout_s,
             )
-            with blocking_client(km, timeout=settings.kernel_startup_timeout_s) as client:
-                transport = KernelTransport(client, interrupt=lambda: interrupt(km),
-                                            max_reply_bytes=settings.max_reply_bytes)
-                if report.kernel_usable:
+            if report.kernel_usable:
+                with blocking_client(km, timeout=settings.kernel_startup_timeout_s) as client:
+                    transport: Any = KernelTransport(client, interrupt=lambda: interrupt(km),
+                                                     max_reply_bytes=settings.max_reply_bytes)
                     try:
                         transport.install_agent(timeout=settings.kernel_startup_timeout_s)
                     except KernelError as exc:
-                        transport.broken = str(exc)
-                else:
-                    transport.broken = "the kernel died or stopped answering while the notebook ran"
-                student = _student(transport, assignment, settings)
+                        transport = DeadTransport(str(exc))
+                    student = _student(transport, assignment, settings)
+                    outcomes = _run(assignment, student=student, reference=reference, seed=seed, hidden=hidden)
+            else:
+                student = _student(DeadTransport("the kernel died or stopped answering"), assignment, settings)
                 outcomes = _run(assignment, student=student, reference=reference, seed=seed, hidden=hidden)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

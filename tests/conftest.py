@@ -1,0 +1,31 @@
+"""Shared fixtures: settings pointing at the toy assignment, notebook builders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from grader.config import REPO_ROOT, Settings
+
+FILES = Path(__file__).parent / "files"
+
+
+@pytest.fixture
+def toy_settings(tmp_path: Path) -> Settings:
+    """Settings whose only assignment is the engine-test assignment ``toy``."""
+    return Settings(
+        exercises_dir=FILES / "toy" / "exercises",
+        reference_dir=FILES / "toy" / "reference",
+        cache_dir=tmp_path / "cache",
+    )
+
+
+@pytest.fixture
+def repo_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings for the real assignments of the repo, with a private data cache."""
+    return Settings(
+        exercises_dir=REPO_ROOT / "exercises",
+        reference_dir=REPO_ROOT / "reference",
+        cache_dir=tmp_path_factory.getbasetemp() / "data-cache",
+    )

@@ -1,0 +1,101 @@
+"""End to end on the toy assignment: execution, time limits, scoring, determinism."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from grader.assignments import load_assignment
+from grader.config import Settings
+from grader.grading import grade_notebook
+from grader.models import GradeResult
+from tests.utils.toy import ADD, DOUBLER, IMPORTS, SCALE, toy_notebook
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
+
+
+def _grade(settings: Settings, *cells: str, seed: int | None = None) -> GradeResult:
+    return grade_notebook(toy_notebook(*cells), assignment=load_assignment("toy", settings), settings=settings,
+                          seed=seed)
+
+
+def _scores(result: GradeResult) -> dict[str, float]:
+    return {e.id: e.score for e in result.exercises}
+
+
+def test_complete_notebook_gets_full_marks(toy_settings: Settings) -> None:
+    result = _grade(toy_settings)
+    assert (result.status, result.score, result.max_score) == ("graded", 4.0, 4.0)
+    assert result.execution.cell_errors == []
+    hidden = {t.name: t.hidden for e in result.exercises for t in e.tests}
+    assert hidden["adds_small_numbers"] is False and hidden["add_random"] is True
+
+
+def test_errors_are_recorded_and_execution_continues(toy_settings: Settings) -> None:
+    result = _grade(toy_settings, IMPORTS, "1/0", ADD, "raise ValueError('x')", SCALE, DOUBLER)
+    assert result.status == "graded" and result.score == 4.0
+    assert [(e.cell, e.ename) for e in result.execution.cell_errors] == [(1, "ZeroDivisionError"), (3, "ValueError")]
+
+
+def test_stub_failure_message_names_the_exception(toy_settings: Settings) -> None:
+    result = _grade(toy_settings, IMPORTS, ADD, "def scale(x, k):\n    raise NotImplementedError('todo')", DOUBLER)
+    assert _scores(result) == {"add": 1.0, "scale": 0.0, "Doubler": 2.0}
+    (test,) = [t for e in result.exercises if e.id == "scale" for t in e.tests]
+    assert test.message.startswith("scale raised NotImplementedError: todo")
+
+
+def test_a_later_failing_line_keeps_earlier_definitions(toy_settings: Settings) -> None:
+    result = _grade(toy_settings, IMPORTS, ADD + "\nimport vibecheck", SCALE, DOUBLER)
+    assert result.score == 4.0
+    assert [e.ename for e in result.execution.cell_errors] == ["ModuleNotFoundError"]
+
+
+def test_infinite_loop_times_out_and_finished_exercises_keep_points(toy_settings: Settings) -> None:
+    started = time.monotonic()
+    result = _grade(toy_settings, IMPORTS, ADD, SCALE, "while True:\n    pass", DOUBLER)
+    elapsed = time.monotonic() - started
+    assert result.status == "timeout"
+    assert _scores(result) == {"add": 1.0, "scale": 1.0, "Doubler": 2.0}
+    assert (3, "CellTimeoutError") in [(e.cell, e.ename) for e in result.execution.cell_errors]
+    assert elapsed < 30  # cell limit 4 s; the rest is kernel start-up and the suites
+
+
+def test_loop_that_ignores_interrupts_is_replayed_without_it(toy_settings: Settings) -> None:
+    stubborn = "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"
+    result = _grade(toy_settings, IMPORTS, ADD, SCALE, stubborn, DOUBLER)
+    assert result.status == "timeout"
+    assert _scores(result) == {"add": 1.0, "scale": 1.0, "Doubler": 2.0}
+
+
+def test_total_time_limit_stops_execution(toy_settings: Settings) -> None:
+    settings = toy_settings.model_copy()
+    sleepy = "import time\ntime.sleep(3)"
+    started = time.monotonic()
+    result = grade_notebook(
+        toy_notebook(IMPORTS, ADD, *[sleepy] * 12, SCALE, DOUBLER),
+        assignment=load_assignment("toy", settings), settings=settings,
+    )
+    assert result.status == "timeout"
+    assert _scores(result)["add"] == 1.0 and _scores(result)["scale"] == 0.0
+    assert time.monotonic() - started < 60  # the toy's total limit is 30 s
+
+
+def test_call_that_never_returns_fails_only_its_test(toy_settings: Settings) -> None:
+    result = _grade(toy_settings, IMPORTS, ADD, "def scale(x, k):\n    while True:\n        pass", DOUBLER)
+    assert _scores(result) == {"add": 1.0, "scale": 0.0, "Doubler": 2.0}
+    (test,) = [t for e in result.exercises if e.id == "scale" for t in e.tests]
+    assert "did not finish within 5 s" in test.message
+
+
+def test_kernel_death_is_an_error_status(toy_settings: Settings) -> None:
+    result = _grade(toy_settings, IMPORTS, ADD, "import os\nos._exit(1)", SCALE, DOUBLER)
+    assert result.status == "error"
+    assert result.score == 0.0
+    assert any(e.ename == "DeadKernelError" for e in result.execution.cell_errors)
+
+
+def test_grading_is_deterministic_across_seeds(toy_settings: Settings) -> None:
+    cells = (IMPORTS, ADD, "def scale(x, k):\n    return x * k + (x.abs() > 0.1).float()", DOUBLER)
+    results = [_grade(toy_settings, *cells) for _ in range(3)]
+    assert len({r.model_dump_json(exclude={"execution"}) for r in results}) == 1
