@@ -1,0 +1,44 @@
+"""grader.check inside a live session runs one exercise's public tests on the namespace."""
+
+from __future__ import annotations
+
+import pytest
+
+import grader
+from grader.config import Settings, get_settings
+
+
+@pytest.fixture
+def toy_env(toy_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GRADER_EXERCISES_DIR", str(toy_settings.exercises_dir))
+    monkeypatch.setenv("GRADER_REFERENCE_DIR", str(toy_settings.reference_dir))
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def test_check_passes_a_correct_function(toy_env: None) -> None:
+    result = grader.check("add", namespace={"add": lambda a, b: a + b})
+    (exercise,) = result.exercises
+    assert exercise.id == "add" and [t.passed for t in exercise.tests] == [True]
+    assert all(not t.hidden for t in exercise.tests)
+
+
+def test_check_reports_a_wrong_function(toy_env: None) -> None:
+    result = grader.check("add", namespace={"add": lambda a, b: a - b})
+    (test,) = result.exercises[0].tests
+    assert not test.passed and "add([1], [2])" in test.message
+
+
+def test_check_uses_the_callers_globals_outside_ipython(toy_env: None) -> None:
+    globals()["add"] = lambda a, b: a + b
+    try:
+        result = grader.check("add")
+    finally:
+        del globals()["add"]
+    assert result.exercises[0].tests[0].passed
+
+
+def test_unknown_exercise_is_named(toy_env: None) -> None:
+    with pytest.raises(grader.GraderError, match="no assignment has an exercise 'nope'"):
+        grader.check("nope", namespace={})

@@ -1,0 +1,109 @@
+"""The CLI: one-line errors with a non-zero exit code, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from grader.config import Settings
+from tests.utils.toy import ADD, DOUBLER, IMPORTS, SCALE, toy_bytes
+
+
+def _run(args: list[str], settings: Settings, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "GRADER_EXERCISES_DIR": str(settings.exercises_dir),
+        "GRADER_REFERENCE_DIR": str(settings.reference_dir),
+        "GRADER_CACHE_DIR": str(settings.cache_dir),
+        "COLUMNS": "200",
+    }
+    return subprocess.run([sys.executable, "-m", "grader", *args], capture_output=True, text=True, env=env,
+                          timeout=timeout, check=False)
+
+
+def _write(tmp_path: Path, name: str, data: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+BAD_FILES = {
+    "not-json.ipynb": (b"hello, I am not JSON", "not JSON"),
+    "list.ipynb": (b"[1, 2]", "not a Jupyter notebook"),
+    "v3.ipynb": (json.dumps({"nbformat": 3, "nbformat_minor": 0, "metadata": {}, "worksheets": []}).encode(),
+                 "nbformat 3"),
+    "markdown-only.ipynb": (nbformat.writes(nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_markdown_cell("# hi")])).encode(), "no code cells"),
+    "empty.ipynb": (b"", "empty"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_FILES))
+def test_bad_notebooks_get_one_line_errors(tmp_path: Path, toy_settings: Settings, name: str) -> None:
+    data, needle = BAD_FILES[name]
+    result = _run(["grade", str(_write(tmp_path, name, data)), "--assignment", "toy"], toy_settings)
+    assert result.returncode == 2
+    assert needle in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
+def test_fifty_megabyte_file_is_refused(tmp_path: Path, toy_settings: Settings) -> None:
+    path = tmp_path / "huge.ipynb"
+    with path.open("wb") as f:
+        f.truncate(50_000_000)
+    result = _run(["grade", str(path), "--assignment", "toy"], toy_settings)
+    assert result.returncode == 2 and "over the 10.5 MB limit" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("assignment", ["nope", "../toy", "toy; DROP TABLE x", ""])
+def test_unknown_assignment_lists_the_known_ones(tmp_path: Path, toy_settings: Settings, assignment: str) -> None:
+    result = _run(["grade", str(_write(tmp_path, "nb.ipynb", toy_bytes())), "--assignment", assignment],
+                  toy_settings)
+    assert result.returncode == 2
+    assert "unknown assignment" in result.stderr and "available: toy" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_file_is_named(tmp_path: Path, toy_settings: Settings) -> None:
+    result = _run(["grade", str(tmp_path / "absent.ipynb"), "--assignment", "toy"], toy_settings)
+    assert result.returncode == 2 and "absent.ipynb" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(180)
+def test_grade_json_prints_exactly_the_result_contract(tmp_path: Path, toy_settings: Settings) -> None:
+    result = _run(["grade", str(_write(tmp_path, "nb.ipynb", toy_bytes())), "--assignment", "toy", "--json"],
+                  toy_settings)
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert set(payload) == {"assignment", "status", "score", "max_score", "exercises", "execution"}
+    assert set(payload["exercises"][0]) == {"id", "score", "max_score", "tests"}
+    assert set(payload["exercises"][0]["tests"][0]) == {"name", "points", "max_points", "passed", "hidden", "message"}
+    assert set(payload["execution"]) == {"duration_s", "cell_errors"}
+    assert (payload["status"], payload["score"], payload["max_score"]) == ("graded", 4.0, 4.0)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(180)
+def test_check_runs_public_tests_only_and_sets_exit_code(tmp_path: Path, toy_settings: Settings) -> None:
+    good = _run(["check", str(_write(tmp_path, "good.ipynb", toy_bytes()))], toy_settings)
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert "adds_small_numbers" in good.stdout and "add_random" not in good.stdout
+    assert "All public tests pass" in good.stdout
+    broken = toy_bytes(IMPORTS, "def add(a, b):\n    return a - b", SCALE, DOUBLER)
+    bad = _run(["check", str(_write(tmp_path, "bad.ipynb", broken))], toy_settings)
+    assert bad.returncode == 1 and "adds_small_numbers" in bad.stdout
+
+
+def test_check_without_assignment_metadata_asks_for_it(tmp_path: Path, toy_settings: Settings) -> None:
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(ADD)])
+    result = _run(["check", str(_write(tmp_path, "nb.ipynb", nbformat.writes(nb).encode()))], toy_settings)
+    assert result.returncode == 2 and "--assignment" in result.stderr
