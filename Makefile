@@ -23,6 +23,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 test: install
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 bench: install

@@ -77,12 +77,12 @@ class Agent:
         if op == "describe":
             return self._describe(target)
         if op == "state_dict":
-            return {k: v for k, v in target.state_dict().items()}
+            return dict(_require(target).state_dict())
         if op == "load_state_dict":
             import torch
 
             state = {k: torch.as_tensor(v) for k, v in args[0].items()}
-            target.load_state_dict(state)
+            _require(target).load_state_dict(state)
             return None
         raise ValueError(f"unknown op {op!r}")
 
@@ -154,6 +154,12 @@ class Agent:
         if "$array" in value:
             return _decode_array(value["$array"])
         raise ValueError("untagged object in request")
+
+
+def _require(target: Any) -> Any:
+    if target is None:
+        raise ValueError("this request needs a handle")
+    return target
 
 
 class _StudentFault(Exception):

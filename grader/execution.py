@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 from dataclasses import dataclass, field
 
 from jupyter_core.utils import run_sync
@@ -114,7 +115,8 @@ def _responds(client: NotebookClient, timeout: float = 5.0) -> bool:
     """After an interrupt, does the kernel take requests again?"""
     assert client.kc is not None
     try:
-        reply = run_sync(client.kc.execute_interactive)("pass", silent=True, timeout=timeout)
+        kc: Any = client.kc  # an AsyncKernelClient; nbclient types it as the base class
+        reply = run_sync(kc.execute_interactive)("pass", silent=True, timeout=timeout)
     except (TimeoutError, RuntimeError):
         return False
     return bool(reply and reply.get("content", {}).get("status") in ("ok", "error"))

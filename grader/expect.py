@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import torch
 
-_FAMILIES = {
+_FAMILIES: dict[str, Callable[[torch.dtype], bool]] = {
     "float": lambda dt: dt.is_floating_point,
     "int": lambda dt: not dt.is_floating_point and not dt.is_complex and dt != torch.bool,
     "bool": lambda dt: dt == torch.bool,

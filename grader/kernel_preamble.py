@@ -6,13 +6,14 @@ this file, is what keeps student code off the network.
 """
 
 import socket as _socket
+from typing import Any, NoReturn
 
 
-def _offline(*args, **kwargs):
+def _offline(*args: Any, **kwargs: Any) -> NoReturn:
     raise OSError("network access is disabled while grading")
 
 
-def _guarded_connect(self, address, _connect=_socket.socket.connect):
+def _guarded_connect(self: _socket.socket, address: Any, _connect: Any = _socket.socket.connect) -> Any:
     if self.family in (_socket.AF_INET, _socket.AF_INET6):
         _offline()
     return _connect(self, address)
@@ -20,5 +21,5 @@ def _guarded_connect(self, address, _connect=_socket.socket.connect):
 
 _socket.getaddrinfo = _offline
 _socket.create_connection = _offline
-_socket.socket.connect = _guarded_connect
+_socket.socket.connect = _guarded_connect  # type: ignore[method-assign,assignment]
 del _guarded_connect, _offline, _socket
