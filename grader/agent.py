@@ -220,7 +220,8 @@ def _encode_array(value: Any, kind: str) -> dict[str, Any]:
         array = tensor.resolve_conj().resolve_neg().numpy()
     else:
         array = np.asarray(value)
-    array = np.ascontiguousarray(array)
+    if not array.flags.c_contiguous:
+        array = array.copy(order="C")  # np.ascontiguousarray would turn 0-d into 1-d
     if array.dtype.name not in ARRAY_DTYPES:
         raise TypeError(f"cannot send an array of dtype {array.dtype.name}")
     buf = io.BytesIO()

@@ -182,7 +182,7 @@ def encode_value(value: Any) -> Any:
 
 def _npy(array: np.ndarray, lib: str) -> dict[str, str]:
     buf = io.BytesIO()
-    np.save(buf, np.ascontiguousarray(array), allow_pickle=False)
+    np.save(buf, array if array.flags.c_contiguous else array.copy(order="C"), allow_pickle=False)
     return {"lib": lib, "npy": base64.b64encode(buf.getvalue()).decode("ascii")}
 
 

@@ -21,7 +21,12 @@ from jupyter_core.utils import run_sync
 from grader.errors import KernelError
 
 PREAMBLE = Path(__file__).with_name("kernel_preamble.py")
-KERNEL_ENV = {"MPLBACKEND": "Agg", "PYTHONUNBUFFERED": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+KERNEL_ENV = {
+    "MPLBACKEND": "Agg",
+    "PYTHONUNBUFFERED": "1",
+    "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+    "PIP_NO_INDEX": "1",  # a pip that slipped past the disarming still cannot download
+}
 
 
 def kernel_argv() -> list[str]:

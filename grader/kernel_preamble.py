@@ -13,13 +13,19 @@ def _offline(*args: Any, **kwargs: Any) -> NoReturn:
     raise OSError("network access is disabled while grading")
 
 
-def _guarded_connect(self: _socket.socket, address: Any, _connect: Any = _socket.socket.connect) -> Any:
-    if self.family in (_socket.AF_INET, _socket.AF_INET6):
-        _offline()
+def _guarded_connect(
+    self: _socket.socket,
+    address: Any,
+    _connect: Any = _socket.socket.connect,
+    _inet: tuple[int, ...] = (_socket.AF_INET, _socket.AF_INET6),
+) -> Any:
+    # Everything this needs is bound as a default: the module names are deleted below.
+    if self.family in _inet:
+        raise OSError("network access is disabled while grading")
     return _connect(self, address)
 
 
 _socket.getaddrinfo = _offline
 _socket.create_connection = _offline
 _socket.socket.connect = _guarded_connect  # type: ignore[method-assign,assignment]
-del _guarded_connect, _offline, _socket
+del _guarded_connect, _offline, _socket, Any, NoReturn

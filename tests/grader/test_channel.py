@@ -120,3 +120,10 @@ def test_reply_size_is_capped_before_parsing() -> None:
 def test_malformed_replies_are_refused(text: str) -> None:
     with pytest.raises(ChannelError):
         parse_reply(text, max_bytes=1_000_000)
+
+
+def test_zero_dimensional_values_keep_their_shape() -> None:
+    student = _student({"f": lambda x: (x, torch.tensor(1.5), np.float64(2.0))})
+    sent_back, tensor, scalar = student.f(torch.tensor(3.0))
+    assert sent_back.shape == () and tensor.shape == () and scalar.shape == ()
+    assert float(tensor) == 1.5 and float(scalar) == 2.0

@@ -100,3 +100,21 @@ def test_grading_is_deterministic_across_seeds(toy_settings: Settings) -> None:
     results = [_grade(toy_settings, *cells) for _ in range(3)]
     verdicts = {tuple((t.name, t.passed, t.points) for e in r.exercises for t in e.tests) for r in results}
     assert len(verdicts) == 1 and {r.score for r in results} == {3.0}
+
+
+def test_network_is_refused_fast_but_local_sockets_work(toy_settings: Settings) -> None:
+    probe = (
+        "import socket, time\n"
+        "started = time.monotonic()\n"
+        "try:\n"
+        "    socket.create_connection(('example.com', 80), timeout=30)\n"
+        "except OSError as exc:\n"
+        "    refused = 'disabled' in str(exc)\n"
+        "assert refused and time.monotonic() - started < 1\n"
+        "a, b = socket.socketpair()\n"
+        "a.sendall(b'ok'); assert b.recv(2) == b'ok'\n"
+        "from torch.utils.data import DataLoader\n"
+        "assert sum(len(x) for x in DataLoader(list(range(8)), batch_size=2, num_workers=2)) == 8"
+    )
+    result = _grade(toy_settings, IMPORTS, probe, ADD, SCALE, DOUBLER)
+    assert result.execution.cell_errors == [] and result.score == 4.0
