@@ -18,7 +18,7 @@ def check_live(exercise: str, *, assignment: str | None, namespace: dict[str, An
     namespace = namespace if namespace is not None else _caller_namespace()
     target = load_assignment(assignment) if assignment else _find_assignment(exercise)
     result = check_namespace(namespace, assignment=target, exercise=exercise)
-    console = Console()
+    console = Console(highlight=False)
     for ex in result.exercises:
         for test in ex.tests:
             mark = "[green]✓[/green]" if test.passed else "[red]✗[/red]"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 import grader
@@ -42,3 +44,24 @@ def test_check_uses_the_callers_globals_outside_ipython(toy_env: None) -> None:
 def test_unknown_exercise_is_named(toy_env: None) -> None:
     with pytest.raises(grader.GraderError, match="no assignment has an exercise 'nope'"):
         grader.check("nope", namespace={})
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_check_inside_a_real_jupyter_kernel(toy_env: None, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from grader.execution import execute_notebook
+    from grader.kernel import running_kernel
+    from tests.utils.toy import ADD, toy_notebook
+
+    cells = ["import torch", ADD,
+             "import grader\nresult = grader.check('add')\nassert result.exercises[0].tests[0].passed\n"
+             "def add(a, b):\n    return a - b\nassert not grader.check('add').exercises[0].tests[0].passed"]
+    nb = toy_notebook(*cells)
+    with running_kernel(cwd=tmp_path) as km:
+        report = execute_notebook(nb, km, cell_timeout=60, total_timeout=90, startup_timeout=60)
+    assert report.cell_errors == []
+    # rich renders to display_data inside Jupyter, plain text elsewhere
+    outputs = "".join(o.get("text", "") + o.get("data", {}).get("text/plain", "") for c in nb.cells for o in c.outputs)
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", outputs)
+    assert "add: all 1 public tests pass" in plain
+    assert "✗ add: adds_small_numbers — add([1], [2])" in plain
