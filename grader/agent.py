@@ -72,6 +72,9 @@ class Agent:
         if op == "method":
             func = getattr(target, request["method"])
             return _run_student(func, args, kwargs, request.get("label", request["method"]))
+        if op == "make":
+            factory = _resolve(request["qualname"])
+            return _run_student(factory, args, kwargs, request.get("label", request["qualname"]))
         if op == "attr":
             return getattr(target, request["attr"])
         if op == "describe":
@@ -154,6 +157,22 @@ class Agent:
         if "$array" in value:
             return _decode_array(value["$array"])
         raise ValueError("untagged object in request")
+
+
+MAKE_PACKAGES = ("torch", "numpy")
+
+
+def _resolve(qualname: str) -> Any:
+    """A library callable by dotted name, e.g. ``torch.nn.MSELoss`` (torch and numpy only)."""
+    import importlib
+
+    top, *rest = qualname.split(".")
+    if top not in MAKE_PACKAGES or not rest or any(not p.isidentifier() or p.startswith("_") for p in rest):
+        raise ValueError(f"cannot make {qualname!r}")
+    obj: Any = importlib.import_module(top)
+    for part in rest:
+        obj = getattr(obj, part)
+    return obj
 
 
 def _require(target: Any) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import shutil
 import tempfile
 import tomllib
 from dataclasses import dataclass
@@ -57,6 +58,16 @@ class Manifest(_Strict):
     limits: Limits = Limits()
     exercises: list[ExerciseSpec] = Field(min_length=1)
     data_files: list[DataFile] = []
+    support_files: list[str] = Field(default=[], description="files or folders of exercises/<id>/ copied "
+                                     "into the kernel's working directory (e.g. an offline shim package)")
+
+    @field_validator("support_files")
+    @classmethod
+    def _relative_names(cls, names: list[str]) -> list[str]:
+        for name in names:
+            if not re.match(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$", name) or ".." in name:
+                raise ValueError(f"support file {name!r} must be a plain relative path")
+        return names
 
     @field_validator("exercises")
     @classmethod
@@ -155,6 +166,21 @@ def _import_file(path: Path, module_name: str) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def stage_workdir(assignment: Assignment, workdir: Path, settings: Settings | None = None) -> None:
+    """Copy the data files and support files the kernel needs into its working directory."""
+    for data_file in build_data_files(assignment, settings):
+        shutil.copy(data_file, workdir / data_file.name)
+    for name in assignment.manifest.support_files:
+        source = assignment.exercise_dir / name
+        target = workdir / Path(name).name
+        if source.is_dir():
+            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
+        elif source.is_file():
+            shutil.copy(source, target)
+        else:
+            raise ManifestError(f"{assignment.id}: support file {name!r} is missing")
 
 
 def build_data_files(assignment: Assignment, settings: Settings | None = None) -> list[Path]:

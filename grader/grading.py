@@ -11,7 +11,7 @@ from typing import Any
 
 from nbformat import NotebookNode
 
-from grader.assignments import Assignment, build_data_files, load_assignment
+from grader.assignments import Assignment, load_assignment, stage_workdir
 from grader.channel import DeadTransport, KernelTransport, LocalTransport
 from grader.config import Settings, get_settings
 from grader.errors import KernelError, SuiteError
@@ -64,8 +64,7 @@ def grade_notebook(nb: NotebookNode, *, assignment: Assignment, hidden: bool = T
     reference = assignment.load_reference() if hidden else None
     workdir = Path(tempfile.mkdtemp(prefix="grader-run-"))
     try:
-        for data_file in build_data_files(assignment, settings):
-            shutil.copy(data_file, workdir / data_file.name)
+        stage_workdir(assignment, workdir, settings)
         with running_kernel(cwd=workdir) as km:
             report = execute_notebook(
                 nb, km, cell_timeout=assignment.cell_timeout(settings),

@@ -102,6 +102,14 @@ class Student:
         """Call the notebook's ``name``; the result as data or a handle."""
         return self._request("call", name=name, args=args, kwargs=kwargs, label=name)
 
+    def make(self, qualname: str, *args: Any, **kwargs: Any) -> Any:
+        """Build a library object on the student's side, e.g. ``make("torch.nn.MSELoss")``.
+
+        Only torch and numpy callables; arguments may be data or handles (e.g. a
+        ``TensorDataset`` handle for a ``DataLoader``).
+        """
+        return self._request("make", qualname=qualname, args=args, kwargs=kwargs, label=qualname)
+
     def describe(self, handle: Handle) -> ObjectInfo:
         """Type, class hierarchy, repr, children and parameter shapes of a remote object."""
         info = self._request("describe", handle=_expect_handle(handle), label=f"inspecting {handle.type_name}")

@@ -68,3 +68,24 @@ def test_data_files_are_generated_once_and_cached(workspace: Settings) -> None:
     assert path.name == "numbers.npy" and path.read_bytes()
     path.write_bytes(b"cached")
     assert build_data_files(assignment, workspace)[0].read_bytes() == b"cached"
+
+
+def test_support_files_are_copied_into_the_workdir(workspace: Settings, tmp_path: Path) -> None:
+    from grader.assignments import stage_workdir
+
+    shim = workspace.exercises_dir / "toy" / "shims" / "fakepkg"
+    shim.mkdir(parents=True)
+    (shim / "__init__.py").write_text("VALUE = 1\n")
+    _write_manifest(workspace, GOOD.replace('[limits]', 'support_files = ["shims/fakepkg"]\n\n[limits]'))
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    stage_workdir(load_assignment("toy", workspace), workdir, workspace)
+    assert (workdir / "fakepkg" / "__init__.py").read_text() == "VALUE = 1\n"
+    assert (workdir / "numbers.npy").is_file()
+
+
+@pytest.mark.parametrize("name", ["../secret", "/etc/passwd", "a/../../b", ""])
+def test_support_files_must_stay_inside_the_assignment(workspace: Settings, name: str) -> None:
+    _write_manifest(workspace, GOOD.replace('[limits]', f'support_files = ["{name}"]\n\n[limits]'))
+    with pytest.raises(ManifestError, match="support_files"):
+        load_assignment("toy", workspace)

@@ -127,3 +127,19 @@ def test_zero_dimensional_values_keep_their_shape() -> None:
     sent_back, tensor, scalar = student.f(torch.tensor(3.0))
     assert sent_back.shape == () and tensor.shape == () and scalar.shape == ()
     assert float(tensor) == 1.5 and float(scalar) == 2.0
+
+
+def test_make_builds_library_objects_on_the_students_side() -> None:
+    student = _student({})
+    loss_fn = student.make("torch.nn.MSELoss")
+    assert student.describe(loss_fn).is_a("torch.nn.MSELoss")
+    dataset = student.make("torch.utils.data.TensorDataset", torch.arange(6.0).view(3, 2), torch.arange(3))
+    loader = student.make("torch.utils.data.DataLoader", dataset, batch_size=2)
+    assert loader.method("__len__") == 2
+
+
+@pytest.mark.parametrize("qualname", ["os.system", "builtins.eval", "torch", "torch._C._get_tracing_state",
+                                      "torch.nn..Linear", "subprocess.run"])
+def test_make_refuses_anything_but_public_torch_and_numpy(qualname: str) -> None:
+    with pytest.raises(ChannelError, match="cannot make"):
+        _student({}).make(qualname)
