@@ -65,10 +65,20 @@ def exercise_cells(nb: NotebookNode) -> dict[str, NotebookNode]:
 
 
 def solution_source(assignment: str, exercise: str) -> str:
-    """The cell that completes ``exercise``: its def or class, as written in the reference solution."""
+    """The cell that completes ``exercise``: its def or class, as written in the reference solution.
+
+    Exercises that are not one def or class (e.g. ``loss_fn = ...; loss = ...``)
+    give their cell in a module-level dict literal ``CELLS = {"<exercise>": "<source>"}``.
+    """
     path = REPO / "reference" / assignment / "solution.py"
     text = path.read_text(encoding="utf-8")
-    for node in ast.parse(text).body:
+    tree = ast.parse(text)
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["CELLS"]:
+            cells = ast.literal_eval(node.value)
+            if exercise in cells:
+                return str(cells[exercise])
+    for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name == exercise:
             start = min([node.lineno, *(d.lineno for d in node.decorator_list)]) - 1
             return "".join(text.splitlines(keepends=True)[start:node.end_lineno])

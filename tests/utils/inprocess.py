@@ -1,0 +1,65 @@
+"""Grade a notebook without a kernel: cells run in a plain namespace in this process.
+
+Only for OUR sample cells (buggy variants, alternatives), never for student code:
+it skips the kernel start and torch import that dominate a real grading, so a
+matrix of variants stays fast. The suites, fixtures and scoring are exactly the
+ones real grading uses; only the transport differs (``LocalTransport``, which is
+also what ``grader.check`` uses). Real-kernel gradings of the same notebooks live
+beside these tests (stub, completed, original form).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+from nbformat import NotebookNode
+
+from grader.assignments import Assignment, stage_workdir
+from grader.channel import LocalTransport
+from grader.config import Settings
+from grader.models import CellError, ExecutionInfo, GradeResult
+from grader.scoring import score_outcomes
+from grader.student import Student
+from grader.suites import run_suites
+
+
+def grade_in_process(nb: NotebookNode, *, assignment: Assignment, settings: Settings,
+                     seed: int | None = None) -> GradeResult:
+    """Run the code cells with ``exec`` in a fresh namespace, then the public and hidden suites."""
+    matplotlib.use("Agg")
+    namespace: dict[str, Any] = {"__name__": "__main__"}
+    errors = []
+    with tempfile.TemporaryDirectory(prefix="grader-inproc-") as workdir, _cwd(Path(workdir)):
+        stage_workdir(assignment, Path(workdir), settings)
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            source = "\n".join(line for line in cell.source.split("\n") if not line.lstrip().startswith(("!", "%")))
+            try:
+                exec(compile(source, f"<cell {index}>", "exec"), namespace)
+            except Exception as exc:
+                errors.append(CellError(cell=index, ename=type(exc).__name__))
+        student = Student(LocalTransport(namespace), call_timeout=settings.call_timeout_s,
+                          max_reply_bytes=settings.max_reply_bytes)
+        outcomes = run_suites([assignment.public_tests, assignment.hidden_tests], student=student,
+                              reference=assignment.load_reference(), seed=secrets.randbits(63) if seed is None else seed,
+                              hidden_root=assignment.hidden_tests, rootdir=assignment.exercise_dir.parent.parent)
+    return score_outcomes(assignment.manifest, outcomes, status="graded",
+                          execution=ExecutionInfo(duration_s=0.0, cell_errors=errors))
+
+
+@contextlib.contextmanager
+def _cwd(path: Path) -> Iterator[None]:
+    previous = Path.cwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
