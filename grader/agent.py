@@ -68,7 +68,10 @@ class Agent:
         kwargs = {k: self.decode(v) for k, v in request.get("kwargs", {}).items()}
         if op == "call":
             func = target if target is not None else self._lookup(request["name"])
-            return _run_student(func, args, kwargs, request.get("label", "call"))
+            label = request.get("label", "call")
+            if request.get("capture"):
+                return _run_capturing(func, args, kwargs, label)
+            return _run_student(func, args, kwargs, label)
         if op == "method":
             func = getattr(target, request["method"])
             return _run_student(func, args, kwargs, request.get("label", request["method"]))
@@ -194,6 +197,37 @@ def _run_student(func: Any, args: list[Any], kwargs: dict[str, Any], label: str)
         return func(*args, **kwargs)
     except BaseException as exc:  # KeyboardInterrupt too: the cell was interrupted
         raise _StudentFault(_error_info(exc, where=label)) from None
+
+
+def _run_capturing(func: Any, args: list[Any], kwargs: dict[str, Any], label: str) -> tuple[Any, str]:
+    """Call ``func`` and also return what it printed (the first 1 MB)."""
+    import contextlib
+
+    buffer = _CappedText(1_000_000)
+    with contextlib.redirect_stdout(buffer):  # type: ignore[type-var]
+        value = _run_student(func, args, kwargs, label)
+    return value, buffer.text()
+
+
+class _CappedText:
+    """A write-only text sink that keeps at most ``limit`` characters."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.parts: list[str] = []
+        self.size = 0
+
+    def write(self, text: str) -> int:
+        if self.size < self.limit:
+            self.parts.append(text[: self.limit - self.size])
+            self.size += len(self.parts[-1])
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def text(self) -> str:
+        return "".join(self.parts)
 
 
 def _error_info(exc: BaseException, *, where: str) -> dict[str, str]:

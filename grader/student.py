@@ -102,6 +102,13 @@ class Student:
         """Call the notebook's ``name``; the result as data or a handle."""
         return self._request("call", name=name, args=args, kwargs=kwargs, label=name)
 
+    def call_printing(self, name: str, *args: Any, **kwargs: Any) -> tuple[Any, str]:
+        """Call the notebook's ``name``; return its result and what it printed to stdout."""
+        value, printed = self._request("call", name=name, args=args, kwargs=kwargs, label=name, capture=True)
+        if not isinstance(printed, str):
+            raise ChannelError("malformed captured output")
+        return value, printed
+
     def make(self, qualname: str, *args: Any, **kwargs: Any) -> Any:
         """Build a library object on the student's side, e.g. ``make("torch.nn.MSELoss")``.
 

@@ -143,3 +143,13 @@ def test_make_builds_library_objects_on_the_students_side() -> None:
 def test_make_refuses_anything_but_public_torch_and_numpy(qualname: str) -> None:
     with pytest.raises(ChannelError, match="cannot make"):
         _student({}).make(qualname)
+
+
+def test_call_printing_returns_result_and_stdout() -> None:
+    def noisy(n):
+        for i in range(n):
+            print(f"step {i}")
+        return n * 2
+
+    value, printed = _student({"noisy": noisy}).call_printing("noisy", 3)
+    assert value == 6 and printed == "step 0\nstep 1\nstep 2\n"
