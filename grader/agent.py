@@ -204,7 +204,7 @@ def _run_capturing(func: Any, args: list[Any], kwargs: dict[str, Any], label: st
     import contextlib
 
     buffer = _CappedText(1_000_000)
-    with contextlib.redirect_stdout(buffer):  # type: ignore[type-var]
+    with contextlib.redirect_stdout(buffer):
         value = _run_student(func, args, kwargs, label)
     return value, buffer.text()
 
