@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     total_timeout_s: PositiveFloat = Field(600.0, description="default wall clock for all cells")
     call_timeout_s: PositiveFloat = Field(30.0, description="default wall clock per test call into the kernel")
     kernel_startup_timeout_s: PositiveFloat = Field(60.0, description="time a kernel gets to start")
+    max_cell_output_bytes: PositiveInt = Field(MiB, description="output kept per cell; the rest is dropped")
     max_reply_bytes: PositiveInt = Field(64 * MiB, description="largest reply the kernel may send")
     max_reply_items: PositiveInt = Field(1_000_000, description="most values in one reply")
     max_reply_depth: PositiveInt = Field(32, description="deepest nesting in one reply")

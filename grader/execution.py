@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 from nbformat import NotebookNode
+from nbformat.v4 import new_output
 
 from grader.kernel import GraderKernelManager, is_alive
 from grader.models import CellError
@@ -35,8 +37,47 @@ class ExecutionReport:
         return not (self.kernel_died or self.unresponsive)
 
 
+class _CappedClient(NotebookClient):
+    """Keeps at most ``max_output_bytes`` of output per cell; later output is dropped, with a note."""
+
+    max_output_bytes = 1024 * 1024
+
+    def output(self, outs: list[NotebookNode], msg: dict[str, Any], display_id: str | None,
+               cell_index: int) -> NotebookNode | None:
+        content = msg["content"]
+        if msg["msg_type"] == "error":  # always kept: the error's name is part of the result
+            content["traceback"] = content.get("traceback", [])[-20:]
+            return super().output(outs, msg, display_id, cell_index)
+        used = self._output_bytes.get(cell_index, 0)
+        room = self.max_output_bytes - used
+        if room <= 0:
+            return None
+        if msg["msg_type"] == "stream":  # keep the head of a long stream
+            text = str(content.get("text", ""))
+            content["text"] = text[:room]
+            cut, size = len(text) > room, len(content["text"])
+        else:
+            size = len(json.dumps(content.get("data", {})))
+            cut = size > room
+        if cut:
+            self._output_bytes[cell_index] = self.max_output_bytes
+            kept = super().output(outs, msg, display_id, cell_index) if msg["msg_type"] == "stream" else None
+            outs.append(new_output("stream", name="stderr",
+                                   text=f"[grader: output past {self.max_output_bytes} bytes dropped]\n"))
+            return kept
+        self._output_bytes[cell_index] = used + size
+        return super().output(outs, msg, display_id, cell_index)
+
+    @property
+    def _output_bytes(self) -> dict[int, int]:
+        if not hasattr(self, "_output_bytes_store"):
+            self._output_bytes_store: dict[int, int] = {}
+        return self._output_bytes_store
+
+
 def execute_notebook(nb: NotebookNode, km: GraderKernelManager, *, cell_timeout: float,
-                     total_timeout: float, startup_timeout: float) -> ExecutionReport:
+                     total_timeout: float, startup_timeout: float,
+                     max_output_bytes: int = 1024 * 1024) -> ExecutionReport:
     """Run every code cell in order within the time limits; never raises for the student's errors.
 
     A cell that runs past its limit is interrupted and execution goes on. If the
@@ -45,12 +86,13 @@ def execute_notebook(nb: NotebookNode, km: GraderKernelManager, *, cell_timeout:
     before it keep their points; the total wall clock still bounds everything.
     """
     report = ExecutionReport()
-    client = NotebookClient(
+    client = _CappedClient(
         nb, km=km, timeout=int(cell_timeout), allow_errors=True, interrupt_on_timeout=True,
         error_on_timeout={"ename": "CellTimeoutError", "evalue": "cell timed out", "traceback": []},
         startup_timeout=int(startup_timeout), record_timing=False, store_widget_state=False,
         kernel_name="grader",
     )
+    client.max_output_bytes = max_output_bytes
     started = time.monotonic()
     skipped: set[int] = set()
     client.start_new_kernel_client()

@@ -70,6 +70,7 @@ def grade_notebook(nb: NotebookNode, *, assignment: Assignment, hidden: bool = T
                 nb, km, cell_timeout=assignment.cell_timeout(settings),
                 total_timeout=assignment.total_timeout(settings),
                 startup_timeout=settings.kernel_startup_timeout_s,
+                max_output_bytes=settings.max_cell_output_bytes,
             )
             if report.kernel_usable:
                 with blocking_client(km, timeout=settings.kernel_startup_timeout_s) as client:

@@ -118,3 +118,17 @@ def test_network_is_refused_fast_but_local_sockets_work(toy_settings: Settings) 
     )
     result = _grade(toy_settings, IMPORTS, probe, ADD, SCALE, DOUBLER)
     assert result.execution.cell_errors == [] and result.score == 4.0
+
+
+def test_giant_output_is_capped_per_cell(toy_settings: Settings) -> None:
+    from grader.execution import execute_notebook
+    from grader.kernel import running_kernel
+
+    nb = toy_notebook("for _ in range(2000):\n    print('x' * 10_000)", "1/0")
+    with running_kernel(cwd=toy_settings.exercises_dir) as km:
+        report = execute_notebook(nb, km, cell_timeout=30, total_timeout=60, startup_timeout=60,
+                                  max_output_bytes=100_000)
+    kept = sum(len(o.get("text", "")) for o in nb.cells[0].outputs)
+    assert 50_000 < kept < 150_000
+    assert "output past 100000 bytes dropped" in nb.cells[0].outputs[-1]["text"]
+    assert [e.ename for e in report.cell_errors] == ["ZeroDivisionError"]
