@@ -26,7 +26,7 @@ from typing import Any
 
 REPLY_MIME = "application/vnd.grader.reply+json"
 ARRAY_DTYPES = {
-    "bool", "int8", "int16", "int32", "int64", "uint8",
+    "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
     "float16", "float32", "float64",
 }
 

@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     cell_timeout_s: PositiveFloat = Field(60.0, description="default wall clock per cell")
     total_timeout_s: PositiveFloat = Field(600.0, description="default wall clock for all cells")
     call_timeout_s: PositiveFloat = Field(30.0, description="default wall clock per test call into the kernel")
+    kernel_threads: PositiveInt = Field(1, description="OMP/MKL threads per kernel: parallel kernels share the cores")
     kernel_startup_timeout_s: PositiveFloat = Field(60.0, description="time a kernel gets to start")
     max_cell_output_bytes: PositiveInt = Field(MiB, description="output kept per cell; the rest is dropped")
     max_reply_bytes: PositiveInt = Field(64 * MiB, description="largest reply the kernel may send")

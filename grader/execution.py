@@ -89,7 +89,9 @@ def execute_notebook(nb: NotebookNode, km: GraderKernelManager, *, cell_timeout:
     client = _CappedClient(
         nb, km=km, timeout=int(cell_timeout), allow_errors=True, interrupt_on_timeout=True,
         error_on_timeout={"ename": "CellTimeoutError", "evalue": "cell timed out", "traceback": []},
-        startup_timeout=int(startup_timeout), record_timing=False, store_widget_state=False,
+        # store_widget_state=True: nbclient's Output-widget emulation needs the state
+        # it stores, and raises KeyError without it (widgets.Output() in tutorials).
+        startup_timeout=int(startup_timeout), record_timing=False, store_widget_state=True,
         kernel_name="grader",
     )
     client.max_output_bytes = max_output_bytes
@@ -140,6 +142,9 @@ def _run_cells(client: NotebookClient, nb: NotebookNode, *, skip: set[int], cell
             report.kernel_died = True
             errors.append(CellError(cell=index, ename="DeadKernelError"))
             break
+        except Exception as exc:  # nbclient's own hooks failing on odd output: record, go on
+            errors.append(CellError(cell=index, ename=type(exc).__name__))
+            continue
         if time.monotonic() - cell_started >= client.timeout - _TIMEOUT_SLACK_S:
             report.timed_out = True
             errors.append(CellError(cell=index, ename="CellTimeoutError"))

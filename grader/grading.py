@@ -65,7 +65,7 @@ def grade_notebook(nb: NotebookNode, *, assignment: Assignment, hidden: bool = T
     workdir = Path(tempfile.mkdtemp(prefix="grader-run-"))
     try:
         stage_workdir(assignment, workdir, settings)
-        with running_kernel(cwd=workdir) as km:
+        with running_kernel(cwd=workdir, threads=settings.kernel_threads) as km:
             report = execute_notebook(
                 nb, km, cell_timeout=assignment.cell_timeout(settings),
                 total_timeout=assignment.total_timeout(settings),

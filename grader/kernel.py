@@ -20,6 +20,7 @@ from jupyter_core.utils import run_sync
 
 from grader.errors import KernelError
 
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 PREAMBLE = Path(__file__).with_name("kernel_preamble.py")
 KERNEL_ENV = {
     "MPLBACKEND": "Agg",
@@ -40,22 +41,23 @@ def kernel_argv() -> list[str]:
 class GraderKernelManager(AsyncKernelManager):
     """A kernel manager whose kernelspec is ours, whatever the notebook claims."""
 
-    def __init__(self, *, socket_dir: Path, **kwargs: object) -> None:
+    def __init__(self, *, socket_dir: Path, threads: int = 1, **kwargs: object) -> None:
         # IPC (unix sockets in a private folder), not TCP: nothing else on the host can
         # reach the kernel, and a sandbox without a network can still talk to us.
         super().__init__(kernel_name="grader", autorestart=False, transport="ipc",
                          ip=str(socket_dir / "k"), **kwargs)
         self._kernel_spec = KernelSpec(
-            argv=kernel_argv(), display_name="grader", language="python", env=dict(KERNEL_ENV)
+            argv=kernel_argv(), display_name="grader", language="python",
+            env={**KERNEL_ENV, **{name: str(threads) for name in THREAD_VARIABLES}},
         )
 
 
 @contextmanager
-def running_kernel(*, cwd: Path) -> Iterator[GraderKernelManager]:
+def running_kernel(*, cwd: Path, threads: int = 1) -> Iterator[GraderKernelManager]:
     """Start a kernel in ``cwd`` and always shut it down afterwards."""
     # Unix socket paths are limited to ~107 bytes: keep the folder short.
     with tempfile.TemporaryDirectory(prefix="gk-", dir="/tmp") as socket_dir:
-        km = GraderKernelManager(socket_dir=Path(socket_dir))
+        km = GraderKernelManager(socket_dir=Path(socket_dir), threads=threads)
         try:
             run_sync(km.start_kernel)(cwd=str(cwd))
         except Exception as exc:

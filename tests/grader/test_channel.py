@@ -153,3 +153,10 @@ def test_call_printing_returns_result_and_stdout() -> None:
 
     value, printed = _student({"noisy": noisy}).call_printing("noisy", 3)
     assert value == 6 and printed == "step 0\nstep 1\nstep 2\n"
+
+
+def test_unsigned_arrays_cross_the_channel() -> None:
+    state = np.random.RandomState(0).get_state()[1]
+    assert state.dtype == np.uint32
+    got = _student({"f": lambda: state}).f()
+    assert got.dtype == np.uint32 and np.array_equal(got, state)

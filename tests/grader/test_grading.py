@@ -132,3 +132,18 @@ def test_giant_output_is_capped_per_cell(toy_settings: Settings) -> None:
     assert 50_000 < kept < 150_000
     assert "output past 100000 bytes dropped" in nb.cells[0].outputs[-1]["text"]
     assert [e.ename for e in report.cell_errors] == ["ZeroDivisionError"]
+
+
+def test_output_widgets_do_not_break_grading(toy_settings: Settings) -> None:
+    widget = "from ipywidgets import widgets\nout = widgets.Output()\nwith out:\n    print('hi')\ndisplay(out)"
+    result = _grade(toy_settings, IMPORTS, widget, ADD, SCALE, DOUBLER)
+    assert (result.status, result.score) == ("graded", 4.0)
+    assert result.execution.cell_errors == []
+
+
+def test_kernel_threads_follow_the_setting(toy_settings: Settings) -> None:
+    settings = toy_settings.model_copy(update={"kernel_threads": 1})
+    probe = "import torch, os\nassert torch.get_num_threads() == 1, torch.get_num_threads()\nassert os.environ['OMP_NUM_THREADS'] == '1'"
+    result = grade_notebook(toy_notebook(IMPORTS, probe, ADD, SCALE, DOUBLER),
+                            assignment=load_assignment("toy", settings), settings=settings)
+    assert result.execution.cell_errors == []

@@ -14,11 +14,13 @@ import contextlib
 import os
 import secrets
 import tempfile
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import matplotlib
+import matplotlib.pyplot as plt
 from nbformat import NotebookNode
 
 from grader.assignments import Assignment, stage_workdir
@@ -34,9 +36,12 @@ def grade_in_process(nb: NotebookNode, *, assignment: Assignment, settings: Sett
                      seed: int | None = None) -> GradeResult:
     """Run the code cells with ``exec`` in a fresh namespace, then the public and hidden suites."""
     matplotlib.use("Agg")
+    plt.close("all")  # one pyplot per process here, one per kernel in real grading
     namespace: dict[str, Any] = {"__name__": "__main__"}
     errors = []
-    with tempfile.TemporaryDirectory(prefix="grader-inproc-") as workdir, _cwd(Path(workdir)):
+    with (tempfile.TemporaryDirectory(prefix="grader-inproc-") as workdir, _cwd(Path(workdir)),
+          warnings.catch_warnings()):
+        warnings.simplefilter("default")  # as in a kernel: warnings print, they do not raise
         stage_workdir(assignment, Path(workdir), settings)
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code":
