@@ -24,7 +24,6 @@ import sys
 import traceback
 from typing import Any
 
-REPLY_MIME = "application/vnd.grader.reply+json"
 ARRAY_DTYPES = {
     "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
     "float16", "float32", "float64",
@@ -50,12 +49,6 @@ class Agent:
         except Exception as exc:  # a fault of the request itself
             reply = {"ok": False, "error": _error_info(exc, where="agent")}
         return json.dumps(reply, allow_nan=False)
-
-    def reply(self, request_text: str) -> None:
-        """Answer a request by publishing the reply on the kernel's IOPub channel."""
-        from IPython.display import display
-
-        display({REPLY_MIME: self.handle_json(request_text)}, raw=True)
 
     def dispatch(self, request: dict[str, Any]) -> Any:
         op = request["op"]
@@ -293,6 +286,14 @@ def _decode_array(spec: dict[str, Any]) -> Any:
     return array
 
 
-def install(namespace: dict[str, Any]) -> Agent:
-    """Create the agent for a kernel's user namespace (called once, in the kernel)."""
-    return Agent(namespace)
+def serve_comm(agent: Agent, target: str) -> None:
+    """Answer requests arriving on comms opened to ``target`` (called once, in the kernel)."""
+    from comm import get_comm_manager
+
+    def on_open(comm: Any, open_msg: dict[str, Any]) -> None:
+        def on_msg(msg: dict[str, Any]) -> None:
+            comm.send({"reply": agent.handle_json(msg["content"]["data"]["request"])})
+
+        comm.on_msg(on_msg)
+
+    get_comm_manager().register_target(target, on_open)

@@ -19,16 +19,17 @@ import json
 import math
 import queue
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any, Protocol
 
 import numpy as np
 import torch
 
-from grader.agent import ARRAY_DTYPES, REPLY_MIME, Agent
+from grader.agent import ARRAY_DTYPES, Agent
 from grader.errors import ChannelError, KernelError, StudentError, StudentTimeout
 
-AGENT_NAME = "__grader_agent__"
+COMM_TARGET = "grader.channel"
 
 
 class Transport(Protocol):
@@ -58,16 +59,22 @@ class DeadTransport:
 
 
 class KernelTransport:
-    """Sends requests to the agent installed in a running Jupyter kernel."""
+    """Sends requests to the agent in a running Jupyter kernel over a comm.
+
+    Requests travel as ``comm_msg`` data on the shell channel and replies come
+    back as ``comm_msg`` on IOPub: no code is compiled per request, so large
+    arrays cost JSON and base64, not the parsing of a giant string literal.
+    """
 
     def __init__(self, client: Any, *, interrupt: Callable[[], None], max_reply_bytes: int) -> None:
         self.client = client  # a started jupyter_client BlockingKernelClient
         self.interrupt = interrupt
         self.max_reply_bytes = max_reply_bytes
         self.broken: str | None = None
+        self.comm_id = uuid.uuid4().hex
 
     def install_agent(self, *, timeout: float) -> None:
-        """Define the agent in the kernel (after the student's cells ran)."""
+        """Define the agent in the kernel (after the student's cells ran) and open its comm."""
         from grader import agent
 
         source = agent.__loader__.get_source(agent.__name__)  # type: ignore[union-attr]
@@ -76,21 +83,29 @@ class KernelTransport:
             "    import types\n"
             "    module = types.ModuleType('__grader_agent_module__')\n"
             "    exec(compile(source, '<grader-agent>', 'exec'), module.__dict__)\n"
-            f"    get_ipython().user_ns[{AGENT_NAME!r}] = module.Agent(get_ipython().user_ns)\n"
+            f"    module.serve_comm(module.Agent(get_ipython().user_ns), {COMM_TARGET!r})\n"
             f"__grader_boot__({source!r}); del __grader_boot__\n"
         )
-        self._run(code, label="starting the grading agent", timeout=timeout, expect_reply=False)
+        self._send("execute_request", {"code": code, "silent": False, "store_history": False,
+                                       "user_expressions": {}, "allow_stdin": False, "stop_on_error": False},
+                   label="starting the grading agent", timeout=timeout)
+        self._send("comm_open", {"comm_id": self.comm_id, "target_name": COMM_TARGET, "data": {}},
+                   label="opening the grading channel", timeout=timeout)
 
     def request(self, payload: str, *, label: str, timeout: float) -> str:
-        code = f"{AGENT_NAME}.reply({payload!r})"
-        reply = self._run(code, label=label, timeout=timeout, expect_reply=True)
-        assert reply is not None
-        return reply
+        replies = self._send("comm_msg", {"comm_id": self.comm_id, "data": {"request": payload}},
+                             label=label, timeout=timeout)
+        if len(replies) != 1:
+            raise ChannelError(f"{label}: expected one reply from the kernel, got {len(replies)}")
+        return replies[0]
 
-    def _run(self, code: str, *, label: str, timeout: float, expect_reply: bool) -> str | None:
+    def _send(self, msg_type: str, content: dict[str, Any], *, label: str, timeout: float) -> list[str]:
+        """Send one shell message; collect comm replies until the kernel is idle again."""
         if self.broken:
             raise KernelError(self.broken)
-        msg_id = self.client.execute(code, silent=False, store_history=False, allow_stdin=False)
+        msg = self.client.session.msg(msg_type, content)
+        self.client.shell_channel.send(msg)
+        msg_id = msg["header"]["msg_id"]
         deadline = time.monotonic() + timeout
         replies: list[str] = []
         error: dict[str, Any] | None = None
@@ -101,57 +116,44 @@ class KernelTransport:
                 self._recover(label, timeout)
                 raise StudentTimeout.from_label(label, timeout)
             try:
-                msg = self.client.get_iopub_msg(timeout=min(remaining, 1.0))
+                reply = self.client.get_iopub_msg(timeout=min(remaining, 1.0))
             except queue.Empty:
                 if not self.client.is_alive():
                     self.broken = "the kernel died"
                     raise KernelError(f"the kernel died during {label}") from None
                 continue
-            if msg.get("parent_header", {}).get("msg_id") != msg_id:
+            if reply.get("parent_header", {}).get("msg_id") != msg_id:
                 continue
-            kind, content = msg["msg_type"], msg["content"]
-            if kind == "display_data" and REPLY_MIME in content.get("data", {}):
-                text = content["data"][REPLY_MIME]
+            kind, body = reply["msg_type"], reply["content"]
+            if kind == "comm_msg" and body.get("comm_id") == self.comm_id:
+                text = body.get("data", {}).get("reply")
                 if not isinstance(text, str):
                     raise ChannelError("malformed reply from the kernel")
                 seen += len(text)
                 replies.append(text)
             elif kind in ("stream", "display_data", "execute_result", "update_display_data"):
-                seen += len(json.dumps(content.get("data", content.get("text", ""))))
+                seen += len(json.dumps(body.get("data", body.get("text", ""))))
             elif kind == "error":
-                error = content
-            elif kind == "status" and content.get("execution_state") == "idle":
+                error = body
+            elif kind == "status" and body.get("execution_state") == "idle":
                 break
             if seen > self.max_reply_bytes:
                 self._recover(label, timeout)
                 raise ChannelError(f"{label} sent more than {self.max_reply_bytes} bytes back")
-        if not expect_reply:
-            if error:
-                raise KernelError(f"{label} failed: {error.get('ename')}: {error.get('evalue')}")
-            return None
-        if len(replies) != 1:
-            if error:  # the student's code broke the agent itself (e.g. sys.exit in a call)
-                raise StudentError.from_reply({**error, "where": label})
-            raise ChannelError(f"{label}: expected one reply from the kernel, got {len(replies)}")
-        return replies[0]
+        if error and msg_type == "execute_request":
+            raise KernelError(f"{label} failed: {error.get('ename')}: {error.get('evalue')}")
+        if not replies and msg_type == "comm_msg":
+            # the handler died before replying (e.g. sys.exit inside the student's function)
+            raise StudentError(f"{label} did not return (the call ended the handler)")
+        return replies
 
     def _recover(self, label: str, timeout: float) -> None:
         """Interrupt a runaway call; if the kernel stays busy, mark it unusable."""
         self.interrupt()
-        probe = self.client.execute("pass", silent=True, store_history=False)
-        deadline = time.monotonic() + 5.0
-        while time.monotonic() < deadline:
-            try:
-                msg = self.client.get_iopub_msg(timeout=0.5)
-            except queue.Empty:
-                continue
-            if (
-                msg.get("parent_header", {}).get("msg_id") == probe
-                and msg["msg_type"] == "status"
-                and msg["content"].get("execution_state") == "idle"
-            ):
-                return
-        self.broken = f"the kernel stopped answering after {label} ran past {timeout:g} s"
+        try:
+            self.client.execute_interactive("pass", silent=True, store_history=False, timeout=5.0)
+        except TimeoutError:
+            self.broken = f"the kernel stopped answering after {label} ran past {timeout:g} s"
 
 
 # -- encoding requests (trusted -> student) ----------------------------------
