@@ -11,7 +11,7 @@ from typing import Any
 
 from nbformat import NotebookNode
 
-from grader.assignments import Assignment, load_assignment, stage_workdir
+from grader.assignments import Assignment, build_data_files, load_assignment, stage_workdir
 from grader.channel import DeadTransport, KernelTransport, LocalTransport
 from grader.config import Settings, get_settings
 from grader.errors import KernelError, SuiteError
@@ -81,10 +81,12 @@ def grade_notebook(nb: NotebookNode, *, assignment: Assignment, hidden: bool = T
                     except KernelError as exc:
                         transport = DeadTransport(str(exc))
                     student = _student(transport, assignment, settings)
-                    outcomes = _run(assignment, student=student, reference=reference, seed=seed, hidden=hidden)
+                    outcomes = _run(assignment, student=student, reference=reference, seed=seed, hidden=hidden,
+                                    settings=settings)
             else:
                 student = _student(DeadTransport("the kernel died or stopped answering"), assignment, settings)
-                outcomes = _run(assignment, student=student, reference=reference, seed=seed, hidden=hidden)
+                outcomes = _run(assignment, student=student, reference=reference, seed=seed, hidden=hidden,
+                                    settings=settings)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return score_outcomes(
@@ -98,7 +100,8 @@ def check_namespace(namespace: dict[str, Any], *, assignment: Assignment, exerci
     """Run the public tests against a live namespace (``grader.check`` inside Jupyter)."""
     settings = settings or get_settings()
     student = _student(LocalTransport(namespace), assignment, settings)
-    outcomes = _run(assignment, student=student, reference=None, seed=secrets.randbits(63), hidden=False)
+    outcomes = _run(assignment, student=student, reference=None, seed=secrets.randbits(63), hidden=False,
+                    settings=settings)
     if exercise is not None:
         outcomes = [o for o in outcomes if o.exercise == exercise]
     return score_outcomes(assignment.manifest, outcomes, status="graded", require_all=False,
@@ -111,11 +114,13 @@ def _student(transport: Any, assignment: Assignment, settings: Settings) -> Stud
                    max_reply_depth=settings.max_reply_depth)
 
 
-def _run(assignment: Assignment, *, student: Student, reference: Any, seed: int, hidden: bool) -> list[TestOutcome]:
+def _run(assignment: Assignment, *, student: Student, reference: Any, seed: int, hidden: bool,
+         settings: Settings) -> list[TestOutcome]:
     paths = [p for p in (assignment.public_tests, assignment.hidden_tests if hidden else None) if p and p.is_dir()]
     if not paths:
         raise SuiteError(f"{assignment.id} has no tests")
-    return run_suites(paths, student=student, reference=reference, seed=seed,
+    data_files = {p.name: p for p in build_data_files(assignment, settings)}
+    return run_suites(paths, student=student, reference=reference, seed=seed, data_files=data_files,
                       hidden_root=assignment.hidden_tests, rootdir=assignment.exercise_dir.parent.parent)
 
 

@@ -41,8 +41,10 @@ class TestOutcome:
 class SuitePlugin:
     """pytest plugin object: fixtures and hooks for one grading run."""
 
-    def __init__(self, *, student: Student, reference: ModuleType | None, seed: int, hidden_root: Path | None) -> None:
+    def __init__(self, *, student: Student, reference: ModuleType | None, seed: int, hidden_root: Path | None,
+                 data_files: dict[str, Path]) -> None:
         self._student = student
+        self._data_files = data_files
         self._reference = reference
         self._seed = seed
         self._hidden_root = hidden_root.resolve() if hidden_root else None
@@ -60,6 +62,10 @@ class SuitePlugin:
         if self._reference is None:
             raise SuiteError("the reference fixture is only available to hidden suites while grading")
         return self._reference
+
+    @pytest.fixture
+    def data_files(self) -> dict[str, Path]:
+        return dict(self._data_files)
 
     @pytest.fixture
     def seed(self, request: pytest.FixtureRequest) -> int:
@@ -122,9 +128,10 @@ class SuitePlugin:
 
 
 def run_suites(paths: list[Path], *, student: Student, reference: ModuleType | None, seed: int,
-               hidden_root: Path | None, rootdir: Path) -> list[TestOutcome]:
+               hidden_root: Path | None, rootdir: Path, data_files: dict[str, Path] | None = None) -> list[TestOutcome]:
     """Run pytest on ``paths`` in this process and return one outcome per test."""
-    plugin = SuitePlugin(student=student, reference=reference, seed=seed, hidden_root=hidden_root)
+    plugin = SuitePlugin(student=student, reference=reference, seed=seed, hidden_root=hidden_root,
+                         data_files=data_files or {})
     args = [
         *[str(p) for p in paths],
         "-c", str(_INI), "--rootdir", str(rootdir),

@@ -23,7 +23,7 @@ import matplotlib
 import matplotlib.pyplot as plt
 from nbformat import NotebookNode
 
-from grader.assignments import Assignment, stage_workdir
+from grader.assignments import Assignment, build_data_files, stage_workdir
 from grader.channel import LocalTransport
 from grader.config import Settings
 from grader.models import CellError, ExecutionInfo, GradeResult
@@ -55,7 +55,8 @@ def grade_in_process(nb: NotebookNode, *, assignment: Assignment, settings: Sett
                           max_reply_bytes=settings.max_reply_bytes)
         outcomes = run_suites([assignment.public_tests, assignment.hidden_tests], student=student,
                               reference=assignment.load_reference(), seed=secrets.randbits(63) if seed is None else seed,
-                              hidden_root=assignment.hidden_tests, rootdir=assignment.exercise_dir.parent.parent)
+                              hidden_root=assignment.hidden_tests, rootdir=assignment.exercise_dir.parent.parent,
+                              data_files={p.name: p for p in build_data_files(assignment, settings)})
     return score_outcomes(assignment.manifest, outcomes, status="graded",
                           execution=ExecutionInfo(duration_s=0.0, cell_errors=errors))
 
