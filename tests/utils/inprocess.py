@@ -41,7 +41,8 @@ def grade_in_process(nb: NotebookNode, *, assignment: Assignment, settings: Sett
     errors = []
     with (tempfile.TemporaryDirectory(prefix="grader-inproc-") as workdir, _cwd(Path(workdir)),
           warnings.catch_warnings()):
-        warnings.simplefilter("default")  # as in a kernel: warnings print, they do not raise
+        warnings.simplefilter("default")  # as in a kernel: warnings print, they do not raise,
+        warnings.simplefilter("ignore", DeprecationWarning)  # and library deprecations stay quiet
         stage_workdir(assignment, Path(workdir), settings)
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code":
