@@ -39,6 +39,17 @@ def expect_tensor(value: Any, *, what: str, shape: tuple[int, ...] | None = None
     return value
 
 
+def expect_number(value: Any, *, what: str) -> float:
+    """Accept a Python number or a tensor/array holding exactly one number; return it as a float."""
+    if type(value) in (int, float) or isinstance(value, (np.integer, np.floating)):
+        return float(value)
+    array = value.numpy() if isinstance(value, torch.Tensor) else value
+    if not isinstance(array, np.ndarray) or array.dtype.kind not in "fiu" or array.size != 1:
+        shape = f" of shape {tuple(array.shape)}" if hasattr(array, "shape") else ""
+        raise AssertionError(f"{what} should be a single number, got {type(value).__name__}{shape}")
+    return float(array.reshape(-1)[0])
+
+
 def expect_close(got: Any, expected: Any, *, what: str, rtol: float = 1e-5, atol: float = 1e-8,
                  hint: str | None = None) -> None:
     """Check elementwise closeness of plain data; NaN never passes for a finite expectation."""

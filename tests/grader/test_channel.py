@@ -160,3 +160,4 @@ def test_unsigned_arrays_cross_the_channel() -> None:
     assert state.dtype == np.uint32
     got = _student({"f": lambda: state}).f()
     assert got.dtype == np.uint32 and np.array_equal(got, state)
+
