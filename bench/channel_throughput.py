@@ -24,7 +24,7 @@ from grader.student import Student  # noqa: E402
 def main() -> None:
     with tempfile.TemporaryDirectory() as workdir, running_kernel(cwd=Path(workdir)) as km, \
             blocking_client(km, timeout=60) as client:
-        client.execute_interactive("def ident(x):\n    return x", timeout=60)
+        client.execute_interactive("import torch\ndef ident(x):\n    return x", timeout=60)  # as a notebook would
         transport = KernelTransport(client, interrupt=lambda: interrupt(km), max_reply_bytes=1 << 30)
         transport.install_agent(timeout=60)
         student = Student(transport, call_timeout=120, max_reply_bytes=1 << 30)
