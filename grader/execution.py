@@ -40,7 +40,10 @@ class ExecutionReport:
 class _CappedClient(NotebookClient):
     """Keeps at most ``max_output_bytes`` of output per cell; later output is dropped, with a note."""
 
-    max_output_bytes = 1024 * 1024
+    def __init__(self, nb: NotebookNode, *, max_output_bytes: int, **kwargs: Any) -> None:
+        super().__init__(nb, **kwargs)
+        self.max_output_bytes = max_output_bytes
+        self._output_bytes: dict[int, int] = {}
 
     def output(self, outs: list[NotebookNode], msg: dict[str, Any], display_id: str | None,
                cell_index: int) -> NotebookNode | None:
@@ -68,13 +71,6 @@ class _CappedClient(NotebookClient):
         self._output_bytes[cell_index] = used + size
         return super().output(outs, msg, display_id, cell_index)
 
-    @property
-    def _output_bytes(self) -> dict[int, int]:
-        if not hasattr(self, "_output_bytes_store"):
-            self._output_bytes_store: dict[int, int] = {}
-        return self._output_bytes_store
-
-
 def execute_notebook(nb: NotebookNode, km: GraderKernelManager, *, cell_timeout: float,
                      total_timeout: float, startup_timeout: float,
                      max_output_bytes: int = 1024 * 1024) -> ExecutionReport:
@@ -87,14 +83,13 @@ def execute_notebook(nb: NotebookNode, km: GraderKernelManager, *, cell_timeout:
     """
     report = ExecutionReport()
     client = _CappedClient(
-        nb, km=km, timeout=int(cell_timeout), allow_errors=True, interrupt_on_timeout=True,
+        nb, max_output_bytes=max_output_bytes, km=km, timeout=int(cell_timeout), allow_errors=True, interrupt_on_timeout=True,
         error_on_timeout={"ename": "CellTimeoutError", "evalue": "cell timed out", "traceback": []},
         # store_widget_state=True: nbclient's Output-widget emulation needs the state
         # it stores, and raises KeyError without it (widgets.Output() in tutorials).
         startup_timeout=int(startup_timeout), record_timing=False, store_widget_state=True,
         kernel_name="grader",
     )
-    client.max_output_bytes = max_output_bytes
     started = time.monotonic()
     skipped: set[int] = set()
     client.start_new_kernel_client()
@@ -103,7 +98,6 @@ def execute_notebook(nb: NotebookNode, km: GraderKernelManager, *, cell_timeout:
             errors, stuck = _run_cells(client, nb, skip=skipped, cell_timeout=cell_timeout,
                                        deadline=started + total_timeout, report=report)
             if stuck is None or len(skipped) >= _MAX_REPLAYS or report.kernel_died:
-                report.cell_errors = errors
                 report.unresponsive = stuck is not None
                 break
             skipped.add(stuck)
@@ -113,11 +107,9 @@ def execute_notebook(nb: NotebookNode, km: GraderKernelManager, *, cell_timeout:
         report.duration_s = round(time.monotonic() - started, 3)
         if client.kc is not None:
             client.kc.stop_channels()
-    report.cell_errors = sorted(
-        {(e.cell, e.ename): e for e in report.cell_errors}.values(), key=lambda e: e.cell
-    ) + [CellError(cell=i, ename="CellTimeoutError") for i in sorted(skipped)
-         if all(e.cell != i for e in report.cell_errors)]
-    report.cell_errors.sort(key=lambda e: e.cell)
+    # the last pass skipped the cells it replayed around: they timed out
+    skipped_errors = [CellError(cell=i, ename="CellTimeoutError") for i in skipped]
+    report.cell_errors = sorted(errors + skipped_errors, key=lambda e: e.cell)
     if not is_alive(km):
         report.kernel_died = True
     return report

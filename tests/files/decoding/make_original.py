@@ -23,9 +23,14 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 HERE = Path(__file__).resolve().parent
 N_ITER = 50  # the classification and regularization runs train for 1000 iterations in the tutorial
 
-SOURCES: list[tuple[str, str]] = [
-    ("md", '# Tutorial 1: Decoding Neural Responses\n**Week 2, Day 1: Deep Learning**'),
-    ("code", r'''# @title Video 1: Decoding from neural data using feed-forward networks in pytorch
+
+def video_cell(title: str, *, bilibili: str, youtube: str) -> tuple[str, str]:
+    """The tutorial's video cell: Output widgets in a Tab, with the Bilibili and YouTube players."""
+    return ("code", VIDEO_TEMPLATE.replace("{TITLE}", title).replace("{BILIBILI}", bilibili)
+            .replace("{YOUTUBE}", youtube))
+
+
+VIDEO_TEMPLATE = r'''{TITLE}
 from ipywidgets import widgets
 
 out2 = widgets.Output()
@@ -37,14 +42,14 @@ with out2:
           src = 'https://player.bilibili.com/player.html?bvid={0}&page={1}'.format(id, page)
           super(BiliVideo, self).__init__(src, width, height, **kwargs)
 
-  video = BiliVideo(id="BV1Xa4y1a7Jz", width=854, height=480, fs=1)
+  video = BiliVideo(id="{BILIBILI}", width=854, height=480, fs=1)
   print('Video available at https://www.bilibili.com/video/{0}'.format(video.id))
   display(video)
 
 out1 = widgets.Output()
 with out1:
   from IPython.display import YouTubeVideo
-  video = YouTubeVideo(id="SlrbMvvBOzM", width=854, height=480, fs=1, rel=0)
+  video = YouTubeVideo(id="{YOUTUBE}", width=854, height=480, fs=1, rel=0)
   print('Video available at https://youtube.com/watch?v=' + video.id)
   display(video)
 
@@ -52,7 +57,11 @@ out = widgets.Tab([out1, out2])
 out.set_title(0, 'Youtube')
 out.set_title(1, 'Bilibili')
 
-display(out)'''),
+display(out)'''
+
+SOURCES: list[tuple[str, str]] = [
+    ("md", '# Tutorial 1: Decoding Neural Responses\n**Week 2, Day 1: Deep Learning**'),
+    video_cell('# @title Video 1: Decoding from neural data using feed-forward networks in pytorch', bilibili='BV1Xa4y1a7Jz', youtube='SlrbMvvBOzM'),
     ("md", '---\n# Setup'),
     ("code", r'''import os
 import numpy as np
@@ -351,34 +360,7 @@ out = net(r)  # compute output from network, equivalent to net.forward(r)
 
 print('decoded orientation: %.2f degrees' % out)
 print('true orientation: %.2f degrees' % ori)'''),
-    ("code", r'''# @title Video 2: Nonlinear activation functions
-from ipywidgets import widgets
-
-out2 = widgets.Output()
-with out2:
-  from IPython.display import IFrame
-  class BiliVideo(IFrame):
-      def __init__(self, id, page=1, width=400, height=300, **kwargs):
-          self.id=id
-          src = 'https://player.bilibili.com/player.html?bvid={0}&page={1}'.format(id, page)
-          super(BiliVideo, self).__init__(src, width, height, **kwargs)
-
-  video = BiliVideo(id="BV1m5411h7V5", width=854, height=480, fs=1)
-  print('Video available at https://www.bilibili.com/video/{0}'.format(video.id))
-  display(video)
-
-out1 = widgets.Output()
-with out1:
-  from IPython.display import YouTubeVideo
-  video = YouTubeVideo(id="JAdukDCQALA", width=854, height=480, fs=1, rel=0)
-  print('Video available at https://youtube.com/watch?v=' + video.id)
-  display(video)
-
-out = widgets.Tab([out1, out2])
-out.set_title(0, 'Youtube')
-out.set_title(1, 'Bilibili')
-
-display(out)'''),
+    video_cell('# @title Video 2: Nonlinear activation functions', bilibili='BV1m5411h7V5', youtube='JAdukDCQALA'),
     ("md", '#### Coding Exercise 2.2: Nonlinear Activations'),
     ("code", r'''class DeepNetReLU(nn.Module):
   """ network with a single hidden layer h with a RELU """
@@ -413,34 +395,7 @@ out = net(r)
 print('decoded orientation: %.2f degrees' % out)
 print('true orientation: %.2f degrees' % ori)'''),
     ("md", '---\n# Section 3: Loss functions and gradient descent'),
-    ("code", r'''# @title Video 3: Loss functions & gradient descent
-from ipywidgets import widgets
-
-out2 = widgets.Output()
-with out2:
-  from IPython.display import IFrame
-  class BiliVideo(IFrame):
-      def __init__(self, id, page=1, width=400, height=300, **kwargs):
-          self.id=id
-          src = 'https://player.bilibili.com/player.html?bvid={0}&page={1}'.format(id, page)
-          super(BiliVideo, self).__init__(src, width, height, **kwargs)
-
-  video = BiliVideo(id="BV19k4y1271n", width=854, height=480, fs=1)
-  print('Video available at https://www.bilibili.com/video/{0}'.format(video.id))
-  display(video)
-
-out1 = widgets.Output()
-with out1:
-  from IPython.display import YouTubeVideo
-  video = YouTubeVideo(id="aEtKpzEuviw", width=854, height=480, fs=1, rel=0)
-  print('Video available at https://youtube.com/watch?v=' + video.id)
-  display(video)
-
-out = widgets.Tab([out1, out2])
-out.set_title(0, 'Youtube')
-out.set_title(1, 'Bilibili')
-
-display(out)'''),
+    video_cell('# @title Video 3: Loss functions & gradient descent', bilibili='BV19k4y1271n', youtube='aEtKpzEuviw'),
     ("md", '#### Coding Exercise 3.1: Computing MSE'),
     ("code", r'''# Set random seeds for reproducibility
 np.random.seed(1)
@@ -798,34 +753,7 @@ plt.title('$W_{in}$')
 
 plt.show()'''),
     ("md", '### Bonus Section 3.3: Regularization'),
-    ("code", r'''# @title Video 4: Regularization
-from ipywidgets import widgets
-
-out2 = widgets.Output()
-with out2:
-  from IPython.display import IFrame
-  class BiliVideo(IFrame):
-      def __init__(self, id, page=1, width=400, height=300, **kwargs):
-          self.id=id
-          src = 'https://player.bilibili.com/player.html?bvid={0}&page={1}'.format(id, page)
-          super(BiliVideo, self).__init__(src, width, height, **kwargs)
-
-  video = BiliVideo(id="BV1na4y1a7ug", width=854, height=480, fs=1)
-  print('Video available at https://www.bilibili.com/video/{0}'.format(video.id))
-  display(video)
-
-out1 = widgets.Output()
-with out1:
-  from IPython.display import YouTubeVideo
-  video = YouTubeVideo(id="Qnn5OPHKo5w", width=854, height=480, fs=1, rel=0)
-  print('Video available at https://youtube.com/watch?v=' + video.id)
-  display(video)
-
-out = widgets.Tab([out1, out2])
-out.set_title(0, 'Youtube')
-out.set_title(1, 'Bilibili')
-
-display(out)'''),
+    video_cell('# @title Video 4: Regularization', bilibili='BV1na4y1a7ug', youtube='Qnn5OPHKo5w'),
     ("md", '#### Bonus Coding Exercise 3.3: Add regularization to training'),
     ("code", r'''def regularized_loss(output, target, weights, L2_penalty=0, L1_penalty=0):
   """loss function with L2 and L1 regularization
