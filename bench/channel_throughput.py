@@ -1,6 +1,6 @@
 """Round-trip time of a tensor through the trusted/kernel channel.
 
-``.venv/bin/python bench/channel_throughput.py``: starts a kernel, defines an
+``.venv/bin/python bench/channel_throughput.py``: starts a sandboxed kernel, defines an
 identity function there, and echoes float32 tensors of 0, 1 and 8 MB through
 ``student.ident(x)`` (encode, comm message, decode, and back), 3 runs each.
 """
@@ -8,7 +8,6 @@ identity function there, and echoes float32 tensors of 0, 1 and 8 MB through
 from __future__ import annotations
 
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -17,15 +16,16 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from grader.channel import KernelTransport  # noqa: E402
+from grader.config import get_settings  # noqa: E402
 from grader.kernel import blocking_client, interrupt, running_kernel  # noqa: E402
 from grader.student import Student  # noqa: E402
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as workdir, running_kernel(cwd=Path(workdir)) as km, \
-            blocking_client(km, timeout=60) as client:
+    with running_kernel(get_settings(), sandboxed=True) as kernel, \
+            blocking_client(kernel.km, timeout=60) as client:
         client.execute_interactive("import torch\ndef ident(x):\n    return x", timeout=60)  # as a notebook would
-        transport = KernelTransport(client, interrupt=lambda: interrupt(km), max_reply_bytes=1 << 30)
+        transport = KernelTransport(client, interrupt=lambda: interrupt(kernel.km), max_reply_bytes=1 << 30)
         transport.install_agent(timeout=60)
         student = Student(transport, call_timeout=120, max_reply_bytes=1 << 30)
         for megabytes in (0, 1, 8):

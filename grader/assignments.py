@@ -168,19 +168,24 @@ def _import_file(path: Path, module_name: str) -> ModuleType:
     return module
 
 
-def stage_workdir(assignment: Assignment, workdir: Path, settings: Settings | None = None) -> None:
-    """Copy the data files and support files the kernel needs into its working directory."""
-    for data_file in build_data_files(assignment, settings):
-        shutil.copy(data_file, workdir / data_file.name)
+def workdir_files(assignment: Assignment, settings: Settings | None = None) -> list[Path]:
+    """The data files and support files (or folders) the kernel needs in its working directory."""
+    files = list(build_data_files(assignment, settings))
     for name in assignment.manifest.support_files:
         source = assignment.exercise_dir / name
-        target = workdir / Path(name).name
-        if source.is_dir():
-            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
-        elif source.is_file():
-            shutil.copy(source, target)
-        else:
+        if not source.exists():
             raise ManifestError(f"{assignment.id}: support file {name!r} is missing")
+        files.append(source)
+    return files
+
+
+def stage_workdir(assignment: Assignment, workdir: Path, settings: Settings | None = None) -> None:
+    """Copy the data files and support files the kernel needs into its working directory."""
+    for source in workdir_files(assignment, settings):
+        if source.is_dir():
+            shutil.copytree(source, workdir / source.name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(source, workdir / source.name)
 
 
 def build_data_files(assignment: Assignment, settings: Settings | None = None) -> list[Path]:

@@ -54,7 +54,7 @@ def check(
 ) -> None:
     """Run the public tests on NOTEBOOK; exit 0 only if all of them pass."""
     assignment_id = assignment or _guard(lambda: _assignment_from_metadata(notebook))
-    result = _guard(lambda: grade_path(notebook, assignment=assignment_id, hidden=False))
+    result = _guard(lambda: grade_path(notebook, assignment=assignment_id, hidden=False, sandboxed=False))
     _print_result(result)
     passed = all(t.passed for e in result.exercises for t in e.tests)
     if passed:

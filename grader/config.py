@@ -32,6 +32,17 @@ class Settings(BaseSettings):
     max_reply_items: PositiveInt = Field(1_000_000, description="most values in one reply")
     max_reply_depth: PositiveInt = Field(32, description="deepest nesting in one reply")
 
+    # The sandbox (bubblewrap) every graded kernel runs in, and its limits.
+    sandbox: bool = Field(True, description="run student code under bubblewrap; false only for development")
+    sandbox_memory_mib: PositiveInt = Field(4096, description="memory per kernel (cgroup, else RLIMIT_DATA)")
+    sandbox_pids: PositiveInt = Field(512, description="processes and threads per kernel (torch pools need ~30)")
+    sandbox_cpu_s: PositiveInt = Field(1800, description="CPU seconds per process in the sandbox")
+    sandbox_file_mib: PositiveInt = Field(512, description="largest file student code may write")
+    sandbox_open_files: PositiveInt = Field(4096, description="open file descriptors per process")
+    sandbox_tmpfs_mib: PositiveInt = Field(1024, description="size of each writable folder: /tmp, home, /dev/shm")
+    gpu: int | None = Field(None, description="GPU index this worker's kernels may use (None: CPU only)")
+    pool_size: PositiveInt = Field(2, description="warm sandboxed kernels kept ready per grading process")
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

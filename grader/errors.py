@@ -9,6 +9,7 @@
     ├── NotebookError (ValueError)  the submitted file is not a gradable notebook
     ├── SuiteError                  a test suite is broken (our bug, never the student's)
     ├── KernelError                 the student's kernel could not start or died
+    │   └── SandboxError            bubblewrap is missing or the sandbox could not start
     └── ChannelError                a reply from the kernel broke the protocol or its limits
         └── StudentError            the student's code raised, or a name is missing
             └── StudentTimeout (TimeoutError)
@@ -53,6 +54,10 @@ class SuiteError(GraderError):
 
 class KernelError(GraderError):
     """The kernel running the student's code could not start or stopped answering."""
+
+
+class SandboxError(KernelError):
+    """Student code cannot be confined here (no bubblewrap, or the sandbox failed to start)."""
 
 
 class ChannelError(GraderError):

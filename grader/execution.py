@@ -13,6 +13,7 @@ from nbclient.exceptions import DeadKernelError
 from nbformat import NotebookNode
 from nbformat.v4 import new_output
 
+from grader.errors import KernelError
 from grader.kernel import GraderKernelManager, is_alive
 from grader.models import CellError
 
@@ -73,8 +74,11 @@ class _CappedClient(NotebookClient):
 
 def execute_notebook(nb: NotebookNode, km: GraderKernelManager, *, cell_timeout: float,
                      total_timeout: float, startup_timeout: float,
-                     max_output_bytes: int = 1024 * 1024) -> ExecutionReport:
+                     max_output_bytes: int = 1024 * 1024, setup_code: str | None = None) -> ExecutionReport:
     """Run every code cell in order within the time limits; never raises for the student's errors.
+
+    ``setup_code`` runs silently before the first cell (and again after a restart),
+    e.g. to copy the data files into a sandboxed kernel's working directory.
 
     A cell that runs past its limit is interrupted and execution goes on. If the
     kernel ignores the interrupt, it is restarted and the notebook replayed
@@ -94,6 +98,7 @@ def execute_notebook(nb: NotebookNode, km: GraderKernelManager, *, cell_timeout:
     skipped: set[int] = set()
     client.start_new_kernel_client()
     try:
+        _setup(client, setup_code, startup_timeout)
         while True:
             errors, stuck = _run_cells(client, nb, skip=skipped, cell_timeout=cell_timeout,
                                        deadline=started + total_timeout, report=report)
@@ -103,6 +108,7 @@ def execute_notebook(nb: NotebookNode, km: GraderKernelManager, *, cell_timeout:
             skipped.add(stuck)
             run_sync(km.restart_kernel)(now=True)
             run_sync(client.kc.wait_for_ready)(timeout=startup_timeout)  # type: ignore[union-attr]
+            _setup(client, setup_code, startup_timeout)
     finally:
         report.duration_s = round(time.monotonic() - started, 3)
         if client.kc is not None:
@@ -148,6 +154,20 @@ def _run_cells(client: NotebookClient, nb: NotebookNode, *, skip: set[int], cell
             for out in cell.outputs if out.get("output_type") == "error"
         )
     return errors, None
+
+
+def _setup(client: NotebookClient, code: str | None, timeout: float) -> None:
+    """Run the trusted setup code before any student cell; a failure is ours, not the student's."""
+    if code is None:
+        return
+    kc: Any = client.kc
+    try:
+        reply = run_sync(kc.execute_interactive)(code, silent=True, store_history=False, timeout=timeout)
+    except (TimeoutError, RuntimeError) as exc:
+        raise KernelError(f"the kernel did not finish its setup: {exc}") from exc
+    content = reply.get("content", {})
+    if content.get("status") != "ok":
+        raise KernelError(f"the kernel's setup failed: {content.get('ename')}: {content.get('evalue')}")
 
 
 def _responds(client: NotebookClient, timeout: float = 5.0) -> bool:

@@ -1,24 +1,25 @@
-"""Grade one notebook: execute it in its own kernel, then run the suites in this process."""
+"""Grade one notebook: execute it in its own sandboxed kernel, then run the suites in this process."""
 
 from __future__ import annotations
 
 import logging
 import secrets
-import shutil
-import tempfile
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 from nbformat import NotebookNode
 
-from grader.assignments import Assignment, build_data_files, load_assignment, stage_workdir
+from grader.assignments import Assignment, build_data_files, load_assignment
 from grader.channel import DeadTransport, KernelTransport, LocalTransport
 from grader.config import Settings, get_settings
 from grader.errors import KernelError, SuiteError
 from grader.execution import ExecutionReport, execute_notebook
 from grader.kernel import blocking_client, interrupt, running_kernel
-from grader.models import ExecutionInfo, GradeResult, Status
+from grader.models import CellError, ExecutionInfo, GradeResult, Status
 from grader.notebook import prepare_for_grading, read_notebook_file
+from grader.pool import KernelPool
+from grader.sandbox import warn_unsandboxed
 from grader.scoring import score_outcomes
 from grader.student import Student
 from grader.suites import TestOutcome, run_suites
@@ -27,34 +28,51 @@ log = logging.getLogger(__name__)
 
 
 def grade_path(path: Path, *, assignment: str | Assignment, hidden: bool = True, seed: int | None = None,
-               settings: Settings | None = None) -> GradeResult:
+               settings: Settings | None = None, pool: KernelPool | None = None,
+               sandboxed: bool | None = None) -> GradeResult:
     """Validate the notebook file at ``path`` and grade it (see ``grade_notebook``)."""
     settings = settings or get_settings()
     target = assignment if isinstance(assignment, Assignment) else load_assignment(assignment, settings)
     nb = read_notebook_file(path, max_bytes=settings.max_notebook_bytes)
-    return grade_notebook(nb, assignment=target, hidden=hidden, seed=seed, settings=settings)
+    return grade_notebook(nb, assignment=target, hidden=hidden, seed=seed, settings=settings, pool=pool,
+                          sandboxed=sandboxed)
 
 
 def grade_notebook(nb: NotebookNode, *, assignment: Assignment, hidden: bool = True, seed: int | None = None,
-                   settings: Settings | None = None) -> GradeResult:
-    """Grade a validated notebook.
+                   settings: Settings | None = None, pool: KernelPool | None = None,
+                   sandboxed: bool | None = None) -> GradeResult:
+    """Grade a validated notebook (see ``execute_and_grade``)."""
+    return execute_and_grade(nb, assignment=assignment, hidden=hidden, seed=seed, settings=settings, pool=pool,
+                             sandboxed=sandboxed)[0]
+
+
+def execute_and_grade(nb: NotebookNode, *, assignment: Assignment, hidden: bool = True, seed: int | None = None,
+                      settings: Settings | None = None, pool: KernelPool | None = None,
+                      sandboxed: bool | None = None) -> tuple[GradeResult, NotebookNode]:
+    """Grade a validated notebook; returns the result and the notebook as executed (with outputs).
 
     Parameters
     ----------
     nb:
-        A notebook that passed ``grader.notebook.parse_notebook``.
+        A notebook that passed ``grader.notebook.parse_notebook`` (left unchanged).
     assignment:
         The assignment whose suites judge it.
     hidden:
         Run the hidden suite (and give tests the reference) besides the public tests.
     seed:
         The secret seed the tests draw inputs from; a fresh random one by default.
+    pool:
+        Take a warm kernel from this pool; by default one is started for this notebook.
+    sandboxed:
+        Run the kernel under bubblewrap (default: ``settings.sandbox``). Only
+        ``grader check`` on a student's own machine passes False.
 
     Returns
     -------
-    GradeResult
+    (GradeResult, NotebookNode)
         ``status`` is ``timeout`` when a cell or the whole notebook ran out of time
-        (finished exercises keep their points) and ``error`` when the kernel died.
+        (finished exercises keep their points) and ``error`` when the kernel died;
+        a sandbox limit that killed it is named in ``execution.cell_errors``.
     """
     settings = settings or get_settings()
     seed = secrets.randbits(63) if seed is None else seed
@@ -62,37 +80,50 @@ def grade_notebook(nb: NotebookNode, *, assignment: Assignment, hidden: bool = T
     if disarmed:
         log.info("disarmed network shell lines in cells %s", disarmed)
     reference = assignment.load_reference() if hidden else None
-    workdir = Path(tempfile.mkdtemp(prefix="grader-run-"))
-    try:
-        stage_workdir(assignment, workdir, settings)
-        with running_kernel(cwd=workdir, threads=settings.kernel_threads) as km:
-            report = execute_notebook(
-                nb, km, cell_timeout=assignment.cell_timeout(settings),
-                total_timeout=assignment.total_timeout(settings),
-                startup_timeout=settings.kernel_startup_timeout_s,
-                max_output_bytes=settings.max_cell_output_bytes,
-            )
+    if pool is not None:
+        kernels = pool.kernel()
+    else:
+        sandboxed = settings.sandbox if sandboxed is None else sandboxed
+        if not sandboxed and hidden:
+            warn_unsandboxed()
+        kernels = running_kernel(settings, sandboxed=sandboxed)
+    with kernels as kernel:
+        report = execute_notebook(
+            nb, kernel.km, cell_timeout=assignment.cell_timeout(settings),
+            total_timeout=assignment.total_timeout(settings),
+            startup_timeout=settings.kernel_startup_timeout_s,
+            max_output_bytes=settings.max_cell_output_bytes, setup_code=kernel.stage(assignment, settings),
+        )
+        if report.kernel_died:
+            _name_the_limit(report, kernel.limit_exceeded())
+        transport: Any = DeadTransport("the kernel died or stopped answering")
+        with ExitStack() as stack:
             if report.kernel_usable:
-                with blocking_client(km, timeout=settings.kernel_startup_timeout_s) as client:
-                    transport: Any = KernelTransport(client, interrupt=lambda: interrupt(km),
-                                                     max_reply_bytes=settings.max_reply_bytes)
-                    try:
-                        transport.install_agent(timeout=settings.kernel_startup_timeout_s)
-                    except KernelError as exc:
-                        transport = DeadTransport(str(exc))
-                    student = _student(transport, assignment, settings)
-                    outcomes = _run(assignment, student=student, reference=reference, seed=seed, hidden=hidden,
-                                    settings=settings)
-            else:
-                student = _student(DeadTransport("the kernel died or stopped answering"), assignment, settings)
-                outcomes = _run(assignment, student=student, reference=reference, seed=seed, hidden=hidden,
-                                    settings=settings)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
-    return score_outcomes(
+                client = stack.enter_context(blocking_client(kernel.km, timeout=settings.kernel_startup_timeout_s))
+                transport = KernelTransport(client, interrupt=lambda: interrupt(kernel.km),
+                                            max_reply_bytes=settings.max_reply_bytes)
+                try:
+                    transport.install_agent(timeout=settings.kernel_startup_timeout_s)
+                except KernelError as exc:
+                    transport = DeadTransport(str(exc))
+            outcomes = _run(assignment, student=_student(transport, assignment, settings), reference=reference,
+                            seed=seed, hidden=hidden, settings=settings)
+    result = score_outcomes(
         assignment.manifest, outcomes, status=_status(report), require_all=hidden,
         execution=ExecutionInfo(duration_s=report.duration_s, cell_errors=report.cell_errors),
     )
+    return result, nb
+
+
+def _name_the_limit(report: ExecutionReport, limit: str | None) -> None:
+    """Replace the cell error of a kernel a sandbox limit killed with that limit's name."""
+    if limit is None:
+        return
+    for index, error in enumerate(report.cell_errors):
+        if error.ename == "DeadKernelError":
+            report.cell_errors[index] = CellError(cell=error.cell, ename=limit)
+            return
+    report.cell_errors.append(CellError(cell=-1, ename=limit))
 
 
 def check_namespace(namespace: dict[str, Any], *, assignment: Assignment, exercise: str | None = None,

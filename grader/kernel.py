@@ -1,12 +1,15 @@
-"""Start and stop the Jupyter kernel that runs one submission.
+"""Start and stop the Jupyter kernel that runs one submission, sandboxed or not.
 
 The kernel command is built here and nowhere else: the notebook's own kernelspec
-is never consulted. The sandbox issue wraps ``kernel_argv`` in bubblewrap; the
-rest of grader does not change.
+is never consulted. Graded kernels run in a ``Sandbox`` (bubblewrap); only
+``grader check`` on a student's own machine, and development setups that say so,
+run one unconfined.
 """
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -18,54 +21,117 @@ from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 
+from grader import sandbox as sandboxing
+from grader.assignments import Assignment, stage_workdir, workdir_files
+from grader.config import Settings
 from grader.errors import KernelError
+from grader.sandbox import Sandbox
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 PREAMBLE = Path(__file__).with_name("kernel_preamble.py")
 KERNEL_ENV = {
     "MPLBACKEND": "Agg",
     "PYTHONUNBUFFERED": "1",
+    "PYTHONDONTWRITEBYTECODE": "1",
     "PYDEVD_DISABLE_FILE_VALIDATION": "1",
     "PIP_NO_INDEX": "1",  # a pip that slipped past the disarming still cannot download
 }
 
 
-def kernel_argv() -> list[str]:
+def kernel_argv(preamble: Path | str = PREAMBLE) -> list[str]:
     """The command that starts an IPython kernel in this Python environment."""
     return [
         sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
-        f"--IPKernelApp.exec_files={PREAMBLE}", "--HistoryManager.enabled=False",
+        f"--IPKernelApp.exec_files={preamble}", "--HistoryManager.enabled=False",
     ]
 
 
 class GraderKernelManager(AsyncKernelManager):
     """A kernel manager whose kernelspec is ours, whatever the notebook claims."""
 
-    def __init__(self, *, socket_dir: Path, threads: int = 1, **kwargs: object) -> None:
+    def __init__(self, *, socket_dir: Path, threads: int = 1, sandbox: Sandbox | None = None,
+                 **kwargs: object) -> None:
         # IPC (unix sockets in a private folder), not TCP: nothing else on the host can
         # reach the kernel, and a sandbox without a network can still talk to us.
         super().__init__(kernel_name="grader", autorestart=False, transport="ipc",
                          ip=str(socket_dir / "k"), **kwargs)
-        self._kernel_spec = KernelSpec(
-            argv=kernel_argv(), display_name="grader", language="python",
-            env={**KERNEL_ENV, **{name: str(threads) for name in THREAD_VARIABLES}},
-        )
+        env = {**KERNEL_ENV, **{name: str(threads) for name in THREAD_VARIABLES}}
+        if sandbox is None:
+            self._kernel_spec = KernelSpec(argv=kernel_argv(), display_name="grader", language="python", env=env)
+        else:
+            # bubblewrap's --new-session puts the kernel in its own session, out of reach of
+            # jupyter_client's SIGINT to the launcher's process group: interrupt by message.
+            self._kernel_spec = KernelSpec(
+                argv=sandbox.command(kernel_argv(sandboxing.PREAMBLE), env), display_name="grader",
+                language="python", env={}, interrupt_mode="message",
+            )
+            self.connection_file = str(sandbox.connection_file)
+            self.write_connection_file()
+            sandbox.share_connection_file()
+
+
+class Kernel:
+    """One kernel for one submission: started once, used once, then destroyed with its sandbox."""
+
+    def __init__(self, settings: Settings, *, sandboxed: bool) -> None:
+        self.sandbox: Sandbox | None = None
+        self._folder: Path | None = None  # unsandboxed kernels: sockets and working directory
+        try:
+            if sandboxed:
+                self.sandbox = Sandbox(settings, preamble=PREAMBLE)
+                self.km = GraderKernelManager(socket_dir=self.sandbox.ipc_dir, threads=settings.kernel_threads,
+                                              sandbox=self.sandbox)
+                cwd = self.sandbox.root
+            else:
+                self._folder = Path(tempfile.mkdtemp(prefix="gk-", dir="/tmp"))  # short: socket paths
+                cwd = self._folder / "work"
+                cwd.mkdir()
+                self.km = GraderKernelManager(socket_dir=self._folder, threads=settings.kernel_threads)
+            # the kernel's own stdout/stderr (fd 1 and 2) go nowhere: student output reaches us
+            # only over IOPub, where it is capped
+            run_sync(self.km.start_kernel)(cwd=str(cwd), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        except Exception as exc:
+            self.close()
+            if isinstance(exc, KernelError):
+                raise
+            raise KernelError(f"the kernel could not start: {exc}") from exc
+
+    def stage(self, assignment: Assignment, settings: Settings) -> str | None:
+        """Provide the assignment's data files; returns code the kernel must run first (or None)."""
+        if self.sandbox is None:
+            assert self._folder is not None
+            stage_workdir(assignment, self._folder / "work", settings)
+            return None
+        return self.sandbox.stage(workdir_files(assignment, settings))
+
+    def limit_exceeded(self) -> str | None:
+        """If a sandbox limit killed the kernel, its name (e.g. ``MemoryLimitExceeded``)."""
+        if self.sandbox is None:
+            return None
+        process = getattr(self.km.provisioner, "process", None)
+        return self.sandbox.exceeded(process.poll() if process is not None else None)
+
+    def close(self) -> None:
+        km = getattr(self, "km", None)
+        if km is not None and km.has_kernel:
+            try:
+                run_sync(km.shutdown_kernel)(now=True)
+            except Exception:  # a kernel that is already gone  # noqa: BLE001
+                pass
+        if self.sandbox is not None:
+            self.sandbox.close()
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
 
 
 @contextmanager
-def running_kernel(*, cwd: Path, threads: int = 1) -> Iterator[GraderKernelManager]:
-    """Start a kernel in ``cwd`` and always shut it down afterwards."""
-    # Unix socket paths are limited to ~107 bytes: keep the folder short.
-    with tempfile.TemporaryDirectory(prefix="gk-", dir="/tmp") as socket_dir:
-        km = GraderKernelManager(socket_dir=Path(socket_dir), threads=threads)
-        try:
-            run_sync(km.start_kernel)(cwd=str(cwd))
-        except Exception as exc:
-            raise KernelError(f"the kernel could not start: {exc}") from exc
-        try:
-            yield km
-        finally:
-            run_sync(km.shutdown_kernel)(now=True)
+def running_kernel(settings: Settings, *, sandboxed: bool) -> Iterator[Kernel]:
+    """Start a kernel and always destroy it afterwards."""
+    kernel = Kernel(settings, sandboxed=sandboxed)
+    try:
+        yield kernel
+    finally:
+        kernel.close()
 
 
 @contextmanager
@@ -85,7 +151,7 @@ def blocking_client(km: GraderKernelManager, *, timeout: float) -> Iterator[Bloc
 
 
 def interrupt(km: GraderKernelManager) -> None:
-    """Send SIGINT to the kernel (KeyboardInterrupt in the running cell)."""
+    """Interrupt the running cell (KeyboardInterrupt), by signal or by message."""
     run_sync(km.interrupt_kernel)()
 
 

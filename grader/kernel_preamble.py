@@ -3,7 +3,17 @@
 Grading machines are offline: make network calls fail at once instead of hanging
 on DNS or TCP timeouts, and draw figures with the Agg backend. The sandbox, not
 this file, is what keeps student code off the network.
+
+The heavy imports happen here, while a pooled kernel waits for its submission:
+a notebook's own ``import torch`` then finds the module already loaded.
 """
+
+import matplotlib as _matplotlib
+
+_matplotlib.use("Agg")
+import matplotlib.pyplot as _pyplot  # noqa: E402
+import numpy as _numpy  # noqa: E402
+import torch as _torch  # noqa: E402
 
 import socket as _socket
 from typing import Any, NoReturn
@@ -28,4 +38,4 @@ def _guarded_connect(
 _socket.getaddrinfo = _offline
 _socket.create_connection = _offline
 _socket.socket.connect = _guarded_connect  # type: ignore[method-assign,assignment]
-del _guarded_connect, _offline, _socket, Any, NoReturn
+del _guarded_connect, _offline, _socket, Any, NoReturn, _matplotlib, _pyplot, _numpy, _torch
