@@ -4,17 +4,20 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test bench serve clean
+.PHONY: install sandbox-tools test bench serve clean
 
-install: $(STAMP)
+install: sandbox-tools $(STAMP)
 
-$(STAMP): pyproject.toml
+# Graded kernels run under bubblewrap; checked on every run, not only when the venv is built.
+sandbox-tools:
 	@command -v bwrap >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing Debian's bubblewrap"; \
 	    (apt-get install -y -q bubblewrap >/dev/null 2>&1 || \
 	     (apt-get update -q >/dev/null && apt-get install -y -q bubblewrap >/dev/null)); \
-	  else echo "warning: bubblewrap (bwrap) is missing; install Debian's 'bubblewrap' package"; fi; }
+	  else echo "error: bubblewrap (bwrap) is missing; run: sudo apt-get install bubblewrap" >&2; exit 1; fi; }
+
+$(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	# torch first and exact: a looser spec pulls gigabytes of CUDA wheels.
@@ -28,6 +31,7 @@ test: install
 
 bench: install
 	$(BIN)/python bench/grade_time.py
+	$(BIN)/python bench/pool_overhead.py
 
 serve: install
 	@echo "The grading service is not built yet (see the service issue)."

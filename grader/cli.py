@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from collections.abc import Callable
@@ -10,10 +11,12 @@ from typing import Annotated, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from grader.assignments import list_assignments, load_assignment
-from grader.config import get_settings
+from grader.batch import BatchItem, grade_many, notebooks_in, write_csv
+from grader.config import Settings, get_settings
 from grader.errors import GraderError, NotebookError
 from grader.grading import grade_path
 from grader.models import GradeResult
@@ -25,23 +28,54 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 out = Console()
 err = Console(stderr=True)
 
+def _default_jobs() -> int:
+    return max(1, len(os.sched_getaffinity(0)))
+
+
 NotebookArg = Annotated[Path, typer.Argument(help="The .ipynb file to grade.", show_default=False)]
 
 
 @app.command()
 def grade(
-    notebook: NotebookArg,
+    notebooks: Annotated[list[Path], typer.Argument(help="Notebooks, or folders of them, to grade.",
+                                                    show_default=False)],
     assignment: Annotated[str, typer.Option("--assignment", "-a", help="Assignment id, e.g. mlp-basics.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result contract as JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result contract as JSON (one notebook).")] = False,
     seed: Annotated[int | None, typer.Option(help="Fix the secret test seed (to reproduce a grading).")] = None,
+    csv_path: Annotated[Path | None, typer.Option("--csv", help="Write one row per notebook to this CSV file.")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Folder for each notebook's result JSON "
+                                                 "(default: beside the notebook, NAME.result.json).")] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Notebooks graded at once.")] = _default_jobs(),
 ) -> None:
-    """Execute NOTEBOOK and grade it with the public and hidden tests."""
-    result = _guard(lambda: grade_path(notebook, assignment=assignment, seed=seed))
+    """Execute each notebook in a sandboxed kernel and grade it with the public and hidden tests.
+
+    One notebook: prints its results. Several (or a folder): grades them in
+    parallel with a progress bar, writes each result as JSON and a summary CSV.
+    """
+    paths = _guard(lambda: _existing(notebooks_in(notebooks)))
+    if len(paths) == 1 and csv_path is None and out_dir is None:
+        result = _guard(lambda: grade_path(paths[0], assignment=assignment, seed=seed))
+        if as_json:
+            sys.stdout.write(result.model_dump_json() + "\n")
+        else:
+            _print_result(result)
+        if result.status == "error":
+            raise typer.Exit(1)
+        return
     if as_json:
-        sys.stdout.write(result.model_dump_json() + "\n")
-    else:
-        _print_result(result)
-    if result.status == "error":
+        fail("--json prints one result; with several notebooks use --out and --csv")
+    settings = get_settings()
+    _guard(lambda: load_assignment(assignment, settings))
+    items = _grade_batch(paths, assignment=assignment, settings=settings, jobs=min(jobs, len(paths)), seed=seed)
+    for item in items:
+        if item.result is not None:
+            target = out_dir / f"{item.path.stem}.result.json" if out_dir else item.path.with_suffix(".result.json")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(item.result.model_dump_json(indent=1) + "\n", encoding="utf-8")
+    if csv_path is not None:
+        write_csv(items, csv_path)
+    _print_summary(items, csv_path)
+    if any(item.status in ("error", "rejected") for item in items):
         raise typer.Exit(1)
 
 
@@ -71,6 +105,43 @@ def assignments_command() -> None:
         table.add_row(manifest.id, manifest.title, ", ".join(e.id for e in manifest.exercises),
                       f"{manifest.max_score:g}")
     out.print(table)
+
+
+def _existing(paths: list[Path]) -> list[Path]:
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        raise NotebookError(f"no such notebook: {', '.join(missing)}")
+    if not paths:
+        raise NotebookError("no .ipynb files found")
+    return paths
+
+
+def _grade_batch(paths: list[Path], *, assignment: str, settings: Settings, jobs: int,
+                 seed: int | None) -> list[BatchItem]:
+    items: list[BatchItem] = []
+    columns = (SpinnerColumn(), TextColumn("[progress.description]{task.description}"), BarColumn(),
+               MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err) as progress:
+        task = progress.add_task(f"grading {assignment} ({jobs} at once)", total=len(paths))
+        try:
+            for item in grade_many(paths, assignment=assignment, settings=settings, jobs=jobs, seed=seed):
+                items.append(item)
+                progress.advance(task)
+                score = f"{item.result.score:g}/{item.result.max_score:g}" if item.result else item.error
+                progress.console.print(f"{item.path}: {item.status} {score}", highlight=False)
+        except KeyboardInterrupt:
+            fail("interrupted")
+    return sorted(items, key=lambda item: paths.index(item.path))
+
+
+def _print_summary(items: list[BatchItem], csv_path: Path | None) -> None:
+    table = Table("notebook", "status", "score")
+    for item in items:
+        score = f"{item.result.score:g} / {item.result.max_score:g}" if item.result else (item.error or "")
+        table.add_row(str(item.path), item.status, score)
+    out.print(table)
+    graded = sum(item.status == "graded" for item in items)
+    out.print(f"{graded} of {len(items)} graded" + (f"; wrote {csv_path}" if csv_path else ""))
 
 
 def _assignment_from_metadata(notebook: Path) -> str:

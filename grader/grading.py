@@ -15,7 +15,7 @@ from grader.channel import DeadTransport, KernelTransport, LocalTransport
 from grader.config import Settings, get_settings
 from grader.errors import KernelError, SuiteError
 from grader.execution import ExecutionReport, execute_notebook
-from grader.kernel import blocking_client, interrupt, running_kernel
+from grader.kernel import Kernel, blocking_client, interrupt, running_kernel
 from grader.models import CellError, ExecutionInfo, GradeResult, Status
 from grader.notebook import prepare_for_grading, read_notebook_file
 from grader.pool import KernelPool
@@ -75,11 +75,6 @@ def execute_and_grade(nb: NotebookNode, *, assignment: Assignment, hidden: bool 
         a sandbox limit that killed it is named in ``execution.cell_errors``.
     """
     settings = settings or get_settings()
-    seed = secrets.randbits(63) if seed is None else seed
-    nb, disarmed = prepare_for_grading(nb)
-    if disarmed:
-        log.info("disarmed network shell lines in cells %s", disarmed)
-    reference = assignment.load_reference() if hidden else None
     if pool is not None:
         kernels = pool.kernel()
     else:
@@ -88,26 +83,38 @@ def execute_and_grade(nb: NotebookNode, *, assignment: Assignment, hidden: bool 
             warn_unsandboxed()
         kernels = running_kernel(settings, sandboxed=sandboxed)
     with kernels as kernel:
-        report = execute_notebook(
-            nb, kernel.km, cell_timeout=assignment.cell_timeout(settings),
-            total_timeout=assignment.total_timeout(settings),
-            startup_timeout=settings.kernel_startup_timeout_s,
-            max_output_bytes=settings.max_cell_output_bytes, setup_code=kernel.stage(assignment, settings),
-        )
-        if report.kernel_died:
-            _name_the_limit(report, kernel.limit_exceeded())
-        transport: Any = DeadTransport("the kernel died or stopped answering")
-        with ExitStack() as stack:
-            if report.kernel_usable:
-                client = stack.enter_context(blocking_client(kernel.km, timeout=settings.kernel_startup_timeout_s))
-                transport = KernelTransport(client, interrupt=lambda: interrupt(kernel.km),
-                                            max_reply_bytes=settings.max_reply_bytes)
-                try:
-                    transport.install_agent(timeout=settings.kernel_startup_timeout_s)
-                except KernelError as exc:
-                    transport = DeadTransport(str(exc))
-            outcomes = _run(assignment, student=_student(transport, assignment, settings), reference=reference,
-                            seed=seed, hidden=hidden, settings=settings)
+        return grade_in_kernel(kernel, nb, assignment=assignment, hidden=hidden, seed=seed, settings=settings)
+
+
+def grade_in_kernel(kernel: Kernel, nb: NotebookNode, *, assignment: Assignment, hidden: bool = True,
+                    seed: int | None = None, settings: Settings | None = None) -> tuple[GradeResult, NotebookNode]:
+    """The grading itself, in a kernel that is already started (it is left running)."""
+    settings = settings or get_settings()
+    seed = secrets.randbits(63) if seed is None else seed
+    nb, disarmed = prepare_for_grading(nb)
+    if disarmed:
+        log.info("disarmed network shell lines in cells %s", disarmed)
+    reference = assignment.load_reference() if hidden else None
+    report = execute_notebook(
+        nb, kernel.km, cell_timeout=assignment.cell_timeout(settings),
+        total_timeout=assignment.total_timeout(settings),
+        startup_timeout=settings.kernel_startup_timeout_s,
+        max_output_bytes=settings.max_cell_output_bytes, setup_code=kernel.stage(assignment, settings),
+    )
+    if report.kernel_died:
+        _name_the_limit(report, kernel.limit_exceeded())
+    transport: Any = DeadTransport("the kernel died or stopped answering")
+    with ExitStack() as stack:
+        if report.kernel_usable:
+            client = stack.enter_context(blocking_client(kernel.km, timeout=settings.kernel_startup_timeout_s))
+            transport = KernelTransport(client, interrupt=lambda: interrupt(kernel.km),
+                                        max_reply_bytes=settings.max_reply_bytes)
+            try:
+                transport.install_agent(timeout=settings.kernel_startup_timeout_s)
+            except KernelError as exc:
+                transport = DeadTransport(str(exc))
+        outcomes = _run(assignment, student=_student(transport, assignment, settings), reference=reference,
+                        seed=seed, hidden=hidden, settings=settings)
     result = score_outcomes(
         assignment.manifest, outcomes, status=_status(report), require_all=hidden,
         execution=ExecutionInfo(duration_s=report.duration_s, cell_errors=report.cell_errors),

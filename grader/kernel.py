@@ -104,6 +104,17 @@ class Kernel:
             return None
         return self.sandbox.stage(workdir_files(assignment, settings))
 
+    def wait_ready(self, timeout: float) -> None:
+        """Block until the kernel answers (its preamble, torch included, has run)."""
+        with blocking_client(self.km, timeout=timeout):
+            pass
+
+    def pids(self) -> list[int]:
+        """Host pids of the kernel's processes (sandboxed kernels with a cgroup only)."""
+        if self.sandbox is None or self.sandbox.cgroup is None:
+            return []
+        return self.sandbox.cgroup.pids()
+
     def limit_exceeded(self) -> str | None:
         """If a sandbox limit killed the kernel, its name (e.g. ``MemoryLimitExceeded``)."""
         if self.sandbox is None:

@@ -178,6 +178,9 @@ class Cgroup:
             pass
         return 0
 
+    def pids(self) -> list[int]:
+        return [int(p) for p in (self.dirs["pids"] / "cgroup.procs").read_text().split()]
+
     def memory_bytes(self) -> int:
         """Memory in use now (tmpfs files included)."""
         name = "memory.current" if self.version == 2 else "memory.usage_in_bytes"

@@ -1,0 +1,101 @@
+"""Grade many notebooks in parallel: worker processes, each with its own warm kernel pool.
+
+Processes, not threads: each grading runs pytest in-process, which is not
+thread-safe. Each worker keeps ``settings.pool_size`` sandboxed kernels warm, so
+only the first notebook a worker grades waits for a cold kernel.
+"""
+
+from __future__ import annotations
+
+import csv
+import multiprocessing
+from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from multiprocessing.util import Finalize
+from pathlib import Path
+
+from grader.config import Settings
+from grader.errors import GraderError
+from grader.grading import grade_path
+from grader.models import GradeResult
+from grader.pool import KernelPool
+
+_POOL: KernelPool | None = None
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    """One notebook's outcome: a result, or the reason it could not be graded."""
+
+    path: Path
+    result: GradeResult | None
+    error: str | None = None
+
+    @property
+    def status(self) -> str:
+        return self.result.status if self.result else "rejected"
+
+
+def notebooks_in(paths: Iterable[Path]) -> list[Path]:
+    """The notebooks named, with folders expanded to the ``.ipynb`` files inside (sorted)."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(p for p in path.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+        else:
+            found.append(path)
+    return found
+
+
+def grade_many(paths: list[Path], *, assignment: str, settings: Settings, jobs: int,
+               seed: int | None = None) -> Iterator[BatchItem]:
+    """Grade ``paths`` with ``jobs`` worker processes; yields each outcome as it finishes."""
+    context = multiprocessing.get_context("spawn")  # no forked copies of this process's threads
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker,
+                             initargs=(settings,)) as executor:
+        pending: dict[Future[BatchItem], Path] = {
+            executor.submit(_grade_one, path, assignment, seed): path for path in paths
+        }
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                path = pending.pop(future)
+                try:
+                    yield future.result()
+                except Exception as exc:  # a worker crashed: say so, keep the batch going  # noqa: BLE001
+                    yield BatchItem(path, None, f"grading crashed: {type(exc).__name__}: {exc}")
+
+
+def write_csv(items: list[BatchItem], target: Path) -> None:
+    """One row per notebook: path, status, score, max score, then each exercise's score."""
+    exercise_ids: list[str] = []
+    for item in items:
+        for exercise in item.result.exercises if item.result else []:
+            if exercise.id not in exercise_ids:
+                exercise_ids.append(exercise.id)
+    with target.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["notebook", "status", "score", "max_score", *exercise_ids, "error"])
+        for item in items:
+            scores = {e.id: e.score for e in item.result.exercises} if item.result else {}
+            writer.writerow([
+                str(item.path), item.status, item.result.score if item.result else "",
+                item.result.max_score if item.result else "", *[scores.get(i, "") for i in exercise_ids],
+                item.error or "",
+            ])
+
+
+def _start_worker(settings: Settings) -> None:
+    global _POOL
+    _POOL = KernelPool(settings)
+    Finalize(_POOL, _POOL.close, exitpriority=10)
+
+
+def _grade_one(path: Path, assignment: str, seed: int | None) -> BatchItem:
+    assert _POOL is not None
+    try:
+        return BatchItem(path, grade_path(path, assignment=assignment, seed=seed, settings=_POOL.settings,
+                                          pool=_POOL))
+    except GraderError as exc:
+        return BatchItem(path, None, str(exc))
