@@ -43,6 +43,8 @@ WORKDIR = f"{HOME}/work"
 INBOX = "/grader/inbox"
 PREAMBLE = "/grader/preamble.py"
 SANDBOX_PATH = "/usr/local/bin:/usr/bin:/bin"
+# Where the host tools are looked up (not $PATH: a worker's PATH is not trusted to pick bwrap).
+TOOL_PATH = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin"
 # Fresh uids for sandboxes started by root: far from any real account.
 _UID_RANGE = (200_000, 1_000_000)
 _STAGE_CODE = f"""
@@ -78,8 +80,7 @@ class Limits:
 
 def tool_paths() -> dict[str, str]:
     """The host tools a sandbox is built from; ``SandboxError`` naming any that is missing."""
-    found = {name: shutil.which(name, path="/usr/bin:/bin:/usr/sbin:/sbin:/usr/local/bin")
-             for name in ("bwrap", "prlimit", "setpriv", "env", "sh")}
+    found = {name: shutil.which(name, path=TOOL_PATH) for name in ("bwrap", "prlimit", "setpriv", "env", "sh")}
     missing = [name for name, path in found.items() if path is None]
     if missing:
         hint = " (install Debian's 'bubblewrap' package)" if "bwrap" in missing else " (util-linux)"

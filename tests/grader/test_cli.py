@@ -107,3 +107,32 @@ def test_check_without_assignment_metadata_asks_for_it(tmp_path: Path, toy_setti
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(ADD)])
     result = _run(["check", str(_write(tmp_path, "nb.ipynb", nbformat.writes(nb).encode()))], toy_settings)
     assert result.returncode == 2 and "--assignment" in result.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_a_folder_is_graded_in_parallel_into_json_files_and_a_csv(tmp_path: Path, toy_settings: Settings) -> None:
+    folder = tmp_path / "submissions"
+    folder.mkdir()
+    _write(folder, "alice.ipynb", toy_bytes())
+    _write(folder, "bob.ipynb", toy_bytes(IMPORTS, "def add(a, b):\n    return a - b", SCALE, DOUBLER))
+    _write(folder, "carol.ipynb", b"{broken")
+    out, table = tmp_path / "results", tmp_path / "grades.csv"
+    proc = _run(["grade", str(folder), "-a", "toy", "--jobs", "2", "--csv", str(table), "--out", str(out)],
+                toy_settings, timeout=280)
+    assert proc.returncode == 1, proc.stderr  # carol's file could not be graded
+    assert "3/3" in proc.stderr  # the progress bar reached the end
+    rows = table.read_text().splitlines()
+    assert rows[0] == "notebook,status,score,max_score,add,scale,Doubler,error"
+    assert rows[1].startswith(f"{folder / 'alice.ipynb'},graded,4.0,4.0,1.0,1.0,2.0,")
+    assert rows[2].startswith(f"{folder / 'bob.ipynb'},graded,3.0,4.0,0.0,1.0,2.0,")
+    assert rows[3].startswith(f"{folder / 'carol.ipynb'},rejected,,,,,,") and "not JSON" in rows[3]
+    assert sorted(p.name for p in out.iterdir()) == ["alice.result.json", "bob.result.json"]
+    assert json.loads((out / "bob.result.json").read_text())["score"] == 3.0
+    assert "2 of 3 graded" in proc.stdout
+
+
+def test_json_needs_a_single_notebook(tmp_path: Path, toy_settings: Settings) -> None:
+    one, two = _write(tmp_path, "a.ipynb", toy_bytes()), _write(tmp_path, "b.ipynb", toy_bytes())
+    proc = _run(["grade", str(one), str(two), "-a", "toy", "--json"], toy_settings)
+    assert proc.returncode == 2 and "--json prints one result" in proc.stderr
