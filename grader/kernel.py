@@ -8,7 +8,9 @@ run one unconfined.
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -123,12 +125,17 @@ class Kernel:
         return self.sandbox.exceeded(process.poll() if process is not None else None)
 
     def close(self) -> None:
+        """Kill the kernel (no polite shutdown: it is never reused) and remove everything it had."""
         km = getattr(self, "km", None)
         if km is not None and km.has_kernel:
-            try:
-                run_sync(km.shutdown_kernel)(now=True)
-            except Exception:  # a kernel that is already gone  # noqa: BLE001
-                pass
+            process = getattr(km.provisioner, "process", None)
+            if process is not None and process.poll() is None:
+                try:  # its process group: the launcher chain down to bubblewrap
+                    os.killpg(process.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                process.wait(timeout=30)
+            run_sync(km.cleanup_resources)()
         if self.sandbox is not None:
             self.sandbox.close()
         if self._folder is not None:
