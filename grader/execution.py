@@ -14,7 +14,7 @@ from nbformat import NotebookNode
 from nbformat.v4 import new_output
 
 from grader.errors import KernelError
-from grader.kernel import GraderKernelManager, is_alive
+from grader.kernel import Kernel, is_alive
 from grader.models import CellError
 
 # A cell interrupted at its deadline reports back within this slack.
@@ -72,7 +72,7 @@ class _CappedClient(NotebookClient):
         self._output_bytes[cell_index] = used + size
         return super().output(outs, msg, display_id, cell_index)
 
-def execute_notebook(nb: NotebookNode, km: GraderKernelManager, *, cell_timeout: float,
+def execute_notebook(nb: NotebookNode, kernel: Kernel, *, cell_timeout: float,
                      total_timeout: float, startup_timeout: float,
                      max_output_bytes: int = 1024 * 1024, setup_code: str | None = None) -> ExecutionReport:
     """Run every code cell in order within the time limits; never raises for the student's errors.
@@ -87,7 +87,7 @@ def execute_notebook(nb: NotebookNode, km: GraderKernelManager, *, cell_timeout:
     """
     report = ExecutionReport()
     client = _CappedClient(
-        nb, max_output_bytes=max_output_bytes, km=km, timeout=int(cell_timeout), allow_errors=True, interrupt_on_timeout=True,
+        nb, max_output_bytes=max_output_bytes, km=kernel.km, timeout=int(cell_timeout), allow_errors=True, interrupt_on_timeout=True,
         error_on_timeout={"ename": "CellTimeoutError", "evalue": "cell timed out", "traceback": []},
         # store_widget_state=True: nbclient's Output-widget emulation needs the state
         # it stores, and raises KeyError without it (widgets.Output() in tutorials).
@@ -98,6 +98,7 @@ def execute_notebook(nb: NotebookNode, km: GraderKernelManager, *, cell_timeout:
     skipped: set[int] = set()
     client.start_new_kernel_client()
     try:
+        kernel.sealed()
         _setup(client, setup_code, startup_timeout)
         while True:
             errors, stuck = _run_cells(client, nb, skip=skipped, cell_timeout=cell_timeout,
@@ -106,8 +107,9 @@ def execute_notebook(nb: NotebookNode, km: GraderKernelManager, *, cell_timeout:
                 report.unresponsive = stuck is not None
                 break
             skipped.add(stuck)
-            run_sync(km.restart_kernel)(now=True)
+            kernel.restart()
             run_sync(client.kc.wait_for_ready)(timeout=startup_timeout)  # type: ignore[union-attr]
+            kernel.sealed()
             _setup(client, setup_code, startup_timeout)
     finally:
         report.duration_s = round(time.monotonic() - started, 3)
@@ -116,7 +118,7 @@ def execute_notebook(nb: NotebookNode, km: GraderKernelManager, *, cell_timeout:
     # the last pass skipped the cells it replayed around: they timed out
     skipped_errors = [CellError(cell=i, ename="CellTimeoutError") for i in skipped]
     report.cell_errors = sorted(errors + skipped_errors, key=lambda e: e.cell)
-    if not is_alive(km):
+    if not is_alive(kernel.km):
         report.kernel_died = True
     return report
 

@@ -96,7 +96,7 @@ def grade_in_kernel(kernel: Kernel, nb: NotebookNode, *, assignment: Assignment,
         log.info("disarmed network shell lines in cells %s", disarmed)
     reference = assignment.load_reference() if hidden else None
     report = execute_notebook(
-        nb, kernel.km, cell_timeout=assignment.cell_timeout(settings),
+        nb, kernel, cell_timeout=assignment.cell_timeout(settings),
         total_timeout=assignment.total_timeout(settings),
         startup_timeout=settings.kernel_startup_timeout_s,
         max_output_bytes=settings.max_cell_output_bytes, setup_code=kernel.stage(assignment, settings),

@@ -106,6 +106,17 @@ class Kernel:
             return None
         return self.sandbox.stage(workdir_files(assignment, settings))
 
+    def sealed(self) -> None:
+        """Called once the kernel answers, before any student code: its socket folder becomes read-only to it."""
+        if self.sandbox is not None:
+            self.sandbox.seal()
+
+    def restart(self) -> None:
+        """Kill and start the kernel again in the same sandbox (for a kernel stuck in a cell)."""
+        if self.sandbox is not None:
+            self.sandbox.unseal()
+        run_sync(self.km.restart_kernel)(now=True)
+
     def wait_ready(self, timeout: float) -> None:
         """Block until the kernel answers (its preamble, torch included, has run)."""
         with blocking_client(self.km, timeout=timeout):

@@ -258,8 +258,21 @@ class Sandbox:
 
     def share_connection_file(self) -> None:
         """Let the sandbox's uid read the connection file jupyter_client wrote (mode 0600)."""
+        self.unseal()
+
+    def unseal(self) -> None:
+        """Let a starting kernel read its connection file and create its sockets."""
         if self.as_root:
+            os.chown(self.ipc_dir, self.uid, self.uid)
             os.chown(self.connection_file, self.uid, self.uid)
+
+    def seal(self) -> None:
+        """Once the kernel's sockets exist, take the folder back: it is the one writable
+        bind of the host's disk, and student code must not fill it (root only: an
+        ordinary user's sandbox runs as that user)."""
+        if self.as_root:
+            os.chown(self.ipc_dir, 0, 0)
+            os.chown(self.connection_file, 0, 0)
 
     def command(self, argv: list[str], env: dict[str, str]) -> list[str]:
         """The full command that runs ``argv`` (paths as seen inside) in this sandbox with ``env`` only."""

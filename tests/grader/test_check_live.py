@@ -59,7 +59,7 @@ def test_check_inside_a_real_jupyter_kernel(toy_env: None, tmp_path) -> None:  #
     nb = toy_notebook(*cells)
     # grader check runs on the student's own machine, in their own (unsandboxed) kernel
     with running_kernel(Settings(), sandboxed=False) as kernel:
-        report = execute_notebook(nb, kernel.km, cell_timeout=60, total_timeout=90, startup_timeout=60)
+        report = execute_notebook(nb, kernel, cell_timeout=60, total_timeout=90, startup_timeout=60)
     assert report.cell_errors == []
     # rich renders to display_data inside Jupyter, plain text elsewhere
     outputs = "".join(o.get("text", "") + o.get("data", {}).get("text/plain", "") for c in nb.cells for o in c.outputs)

@@ -126,7 +126,7 @@ def test_giant_output_is_capped_per_cell(toy_settings: Settings) -> None:
 
     nb = toy_notebook("for _ in range(2000):\n    print('x' * 10_000)", "1/0")
     with running_kernel(toy_settings, sandboxed=True) as kernel:
-        report = execute_notebook(nb, kernel.km, cell_timeout=30, total_timeout=60, startup_timeout=60,
+        report = execute_notebook(nb, kernel, cell_timeout=30, total_timeout=60, startup_timeout=60,
                                   max_output_bytes=100_000)
     kept = sum(len(o.get("text", "")) for o in nb.cells[0].outputs)
     assert 50_000 < kept < 150_000

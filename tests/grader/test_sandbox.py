@@ -17,7 +17,8 @@ from grader.assignments import load_assignment
 from grader.config import REPO_ROOT, Settings
 from grader.errors import SandboxError
 from grader.grading import grade_notebook
-from grader.kernel import PREAMBLE, kernel_argv
+from grader.execution import execute_notebook
+from grader.kernel import PREAMBLE, kernel_argv, running_kernel
 from grader.sandbox import Sandbox
 from tests.utils.toy import toy_notebook
 
@@ -123,3 +124,18 @@ def test_the_development_switch_grades_unsandboxed_with_a_loud_warning(
     result = grade_notebook(toy_notebook(), assignment=load_assignment("toy", settings), settings=settings)
     assert (result.status, result.score) == ("graded", 4.0)
     assert "WARNING: GRADER_SANDBOX=false: student code runs UNSANDBOXED" in capfd.readouterr().err
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+@pytest.mark.skipif(os.geteuid() != 0, reason="an ordinary user's sandbox runs as that user")
+def test_the_socket_folder_is_the_kernels_only_while_it_starts(toy_settings: Settings) -> None:
+    """The IPC folder is the one writable bind of the host's disk: sealed before student code runs."""
+    with running_kernel(toy_settings, sandboxed=True) as kernel:
+        assert kernel.sandbox is not None
+        nb = toy_notebook(f"try:\n    open({str(kernel.sandbox.ipc_dir / 'fill')!r}, 'wb').write(b'x')\n"
+                          "    print('WROTE')\nexcept OSError as e:\n    print('BLOCKED', type(e).__name__)")
+        report = execute_notebook(nb, kernel, cell_timeout=30, total_timeout=60, startup_timeout=60)
+        assert report.cell_errors == []
+        assert nb.cells[0].outputs[0]["text"] == "BLOCKED PermissionError\n"
+        assert not (kernel.sandbox.ipc_dir / "fill").exists()
