@@ -139,3 +139,14 @@ def test_the_socket_folder_is_the_kernels_only_while_it_starts(toy_settings: Set
         assert report.cell_errors == []
         assert nb.cells[0].outputs[0]["text"] == "BLOCKED PermissionError\n"
         assert not (kernel.sandbox.ipc_dir / "fill").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_the_cpu_time_limit_kills_the_kernel_and_is_named(toy_settings: Settings) -> None:
+    """A kernel past its CPU seconds gets SIGXCPU: an ``error`` naming the limit, not a hung worker."""
+    settings = toy_settings.model_copy(update={"sandbox_cpu_s": 4})  # ~1.5 s of it go to importing torch
+    result = grade_notebook(toy_notebook("while True:\n    pass"), assignment=load_assignment("toy", settings),
+                            settings=settings)
+    assert result.status == "error"
+    assert [(e.cell, e.ename) for e in result.execution.cell_errors] == [(0, "CPUTimeLimitExceeded")]
