@@ -52,24 +52,28 @@ def main() -> None:
         _ready(pool, settings)
         memory = [_memory(pid_list) for pid_list in (k.pids() for k in pool.idle) if pid_list]
         for run in range(args.runs):
-            kernel = pool.take()
-            kernel.wait_ready(settings.kernel_startup_timeout_s)
-            started = time.perf_counter()
-            result, _ = grade_in_kernel(kernel, nb, assignment=assignment, settings=settings)
-            baseline.append(time.perf_counter() - started)
-            kernel.close()
-            pool.fill()
-            _ready(pool, settings)
-
-            started = time.perf_counter()
-            pooled_result = grade_notebook(nb, assignment=assignment, settings=settings, pool=pool)
-            pooled.append(time.perf_counter() - started)
-            _ready(pool, settings)
-
-            started = time.perf_counter()
-            cold_result = grade_notebook(nb, assignment=assignment, settings=settings)
-            cold.append(time.perf_counter() - started)
-            scores = {f"{r.score:g}/{r.max_score:g}" for r in (result, pooled_result, cold_result)}
+            timings: dict[str, float] = {}
+            scores: set[str] = set()
+            # the order rotates, so that no mode always runs right after another
+            for mode in _rotate(["ready", "pool", "cold"], run):
+                if mode == "ready":
+                    kernel = pool.take()
+                    kernel.wait_ready(settings.kernel_startup_timeout_s)
+                    started = time.perf_counter()
+                    result, _ = grade_in_kernel(kernel, nb, assignment=assignment, settings=settings)
+                    timings[mode] = time.perf_counter() - started
+                    kernel.close()
+                    pool.fill()
+                else:
+                    started = time.perf_counter()
+                    result = grade_notebook(nb, assignment=assignment, settings=settings,
+                                            pool=pool if mode == "pool" else None)
+                    timings[mode] = time.perf_counter() - started
+                scores.add(f"{result.score:g}/{result.max_score:g}")
+                _ready(pool, settings)
+            baseline.append(timings["ready"])
+            pooled.append(timings["pool"])
+            cold.append(timings["cold"])
             print(f"  run {run + 1}: ready kernel {baseline[-1]:.3f} s, pool {pooled[-1]:.3f} s, "
                   f"cold {cold[-1]:.3f} s  (scores {', '.join(sorted(scores))})")
 
@@ -131,6 +135,10 @@ def _throughput(nb: nbformat.NotebookNode, assignment: str, settings: Settings, 
             elapsed = time.perf_counter() - started
             print(f"throughput, {label}: {count} notebooks in {elapsed:.1f} s on {cores} workers = "
                   f"{count / elapsed * 60:.1f} notebooks/min ({statuses.count('graded')} graded)")
+
+
+def _rotate(items: list[str], by: int) -> list[str]:
+    return items[by % len(items):] + items[:by % len(items)]
 
 
 def _row(label: str, values: list[float]) -> None:
