@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, PositiveFloat, PositiveInt
+from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -31,12 +31,16 @@ class Settings(BaseSettings):
     max_reply_bytes: PositiveInt = Field(64 * MiB, description="largest reply the kernel may send")
     max_reply_items: PositiveInt = Field(1_000_000, description="most values in one reply")
     max_reply_depth: PositiveInt = Field(32, description="deepest nesting in one reply")
+    max_kernel_message_mib: PositiveInt = Field(
+        128, description="largest single message taken from a kernel; a larger one (a print of more at once) "
+                         "is dropped unread and its cell gets OutputLimitExceeded")
 
     # The sandbox (bubblewrap) every graded kernel runs in, and its limits.
     sandbox: bool = Field(True, description="run student code under bubblewrap; false only for development")
     sandbox_memory_mib: PositiveInt = Field(4096, description="memory per kernel (cgroup, else RLIMIT_DATA)")
     sandbox_pids: PositiveInt = Field(512, description="processes and threads per kernel (torch pools need ~30)")
     sandbox_cpu_s: PositiveInt = Field(1800, description="CPU seconds per process in the sandbox")
+    sandbox_cpus: NonNegativeFloat = Field(1.0, description="CPU cores a kernel may use at once (cgroup quota; 0: no quota)")
     sandbox_file_mib: PositiveInt = Field(512, description="largest file student code may write")
     sandbox_open_files: PositiveInt = Field(4096, description="open file descriptors per process")
     sandbox_tmpfs_mib: PositiveInt = Field(1024, description="size of each writable folder: /tmp, home, /dev/shm")

@@ -146,9 +146,15 @@ def _run_cells(client: NotebookClient, nb: NotebookNode, *, skip: set[int], cell
             errors.append(CellError(cell=index, ename=type(exc).__name__))
             continue
         if time.monotonic() - cell_started >= client.timeout - _TIMEOUT_SLACK_S:
+            responds = _responds(client)
+            if not responds and _reconnected(client):
+                # the kernel was fine but its output channel had dropped us: a message over
+                # the size limit (the cell's outputs after it are lost)
+                errors.append(CellError(cell=index, ename="OutputLimitExceeded"))
+                continue
             report.timed_out = True
             errors.append(CellError(cell=index, ename="CellTimeoutError"))
-            if not _responds(client):
+            if not responds:
                 return errors, index
             continue
         errors.extend(
@@ -170,6 +176,20 @@ def _setup(client: NotebookClient, code: str | None, timeout: float) -> None:
     content = reply.get("content", {})
     if content.get("status") != "ok":
         raise KernelError(f"the kernel's setup failed: {content.get('ename')}: {content.get('evalue')}")
+
+
+def _reconnected(client: NotebookClient) -> bool:
+    """Replace the client's channels and probe again.
+
+    ZeroMQ drops a channel for good when the kernel sends a message over the size
+    limit (``grader.kernel.max_message_bytes``); the kernel itself is fine, and a
+    fresh connection reaches it.
+    """
+    assert client.kc is not None and client.km is not None
+    client.kc.stop_channels()
+    client.kc = client.km.client()
+    client.kc.start_channels()
+    return _responds(client)
 
 
 def _responds(client: NotebookClient, timeout: float = 5.0) -> bool:

@@ -13,7 +13,7 @@ from nbformat import NotebookNode
 from grader.assignments import Assignment, build_data_files, load_assignment
 from grader.channel import DeadTransport, KernelTransport, LocalTransport
 from grader.config import Settings, get_settings
-from grader.errors import KernelError, SuiteError
+from grader.errors import ChannelError, KernelError, SuiteError
 from grader.execution import ExecutionReport, execute_notebook
 from grader.kernel import Kernel, blocking_client, interrupt, running_kernel
 from grader.models import CellError, ExecutionInfo, GradeResult, Status
@@ -103,23 +103,37 @@ def grade_in_kernel(kernel: Kernel, nb: NotebookNode, *, assignment: Assignment,
     )
     if report.kernel_died:
         _name_the_limit(report, kernel.limit_exceeded())
-    transport: Any = DeadTransport("the kernel died or stopped answering")
     with ExitStack() as stack:
-        if report.kernel_usable:
-            client = stack.enter_context(blocking_client(kernel.km, timeout=settings.kernel_startup_timeout_s))
-            transport = KernelTransport(client, interrupt=lambda: interrupt(kernel.km),
-                                        max_reply_bytes=settings.max_reply_bytes)
-            try:
-                transport.install_agent(timeout=settings.kernel_startup_timeout_s)
-            except KernelError as exc:
-                transport = DeadTransport(str(exc))
+        transport, reached = _open_channel(kernel, report, stack, timeout=assignment.call_timeout(settings),
+                                           settings=settings)
         outcomes = _run(assignment, student=_student(transport, assignment, settings), reference=reference,
                         seed=seed, hidden=hidden, settings=settings)
     result = score_outcomes(
-        assignment.manifest, outcomes, status=_status(report), require_all=hidden,
+        assignment.manifest, outcomes, status=_status(report) if reached else "error", require_all=hidden,
         execution=ExecutionInfo(duration_s=report.duration_s, cell_errors=report.cell_errors),
     )
     return result, nb
+
+
+def _open_channel(kernel: Kernel, report: ExecutionReport, stack: ExitStack, *, timeout: float,
+                  settings: Settings) -> tuple[Any, bool]:
+    """The transport the tests talk to the notebook through; False if a live kernel kept it from opening.
+
+    Whatever the kernel does to stop it (not answering, stalling the agent, a
+    malformed reply) ends here: every test then fails with the reason, and the
+    result's status is ``error``.
+    """
+    if not report.kernel_usable:  # the status already says why (error or timeout)
+        return DeadTransport("the kernel died or stopped answering"), True
+    try:
+        client = stack.enter_context(blocking_client(kernel.km, timeout=timeout))
+        transport = KernelTransport(client, interrupt=lambda: interrupt(kernel.km),
+                                    max_reply_bytes=settings.max_reply_bytes)
+        transport.install_agent(timeout=timeout)
+    except (KernelError, ChannelError) as exc:
+        log.info("the grading channel could not be opened: %s", exc)
+        return DeadTransport(f"the grader could not reach the notebook's kernel ({exc})"), False
+    return transport, True
 
 
 def _name_the_limit(report: ExecutionReport, limit: str | None) -> None:

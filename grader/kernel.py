@@ -17,18 +17,24 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+import zmq
+import zmq.asyncio
+from jupyter_client.asynchronous.client import AsyncKernelClient
 from jupyter_client.blocking.client import BlockingKernelClient
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
+from traitlets import Integer, default
 
 from grader import sandbox as sandboxing
 from grader.assignments import Assignment, stage_workdir, workdir_files
-from grader.config import Settings
+from grader.config import MiB, Settings
 from grader.errors import KernelError
 from grader.sandbox import Sandbox
 
+DEFAULT_MAX_MESSAGE_BYTES = 65 * 1024 * 1024
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 PREAMBLE = Path(__file__).with_name("kernel_preamble.py")
 KERNEL_ENV = {
@@ -40,6 +46,11 @@ KERNEL_ENV = {
 }
 
 
+def max_message_bytes(settings: Settings) -> int:
+    """The largest message taken from a kernel: at least the largest reply plus room for its envelope."""
+    return max(settings.max_kernel_message_mib * MiB, settings.max_reply_bytes + MiB)
+
+
 def kernel_argv(preamble: Path | str = PREAMBLE) -> list[str]:
     """The command that starts an IPython kernel in this Python environment."""
     return [
@@ -48,15 +59,46 @@ def kernel_argv(preamble: Path | str = PREAMBLE) -> list[str]:
     ]
 
 
+def _capped(context: zmq.Context[Any], max_message_bytes: int) -> zmq.Context[Any]:
+    # ZeroMQ drops (and disconnects) a peer whose message is larger, before reading it:
+    # a kernel printing a gigabyte at once never makes the grader hold that gigabyte.
+    context.setsockopt(zmq.MAXMSGSIZE, max_message_bytes)
+    return context
+
+
+class CappedAsyncKernelClient(AsyncKernelClient):
+    """nbclient's client, refusing messages over ``max_message_bytes``."""
+
+    max_message_bytes = Integer(DEFAULT_MAX_MESSAGE_BYTES)
+
+    @default("context")
+    def _capped_context_default(self) -> zmq.asyncio.Context:
+        self._created_context = True
+        return _capped(zmq.asyncio.Context(), self.max_message_bytes)  # type: ignore[return-value]
+
+
+class CappedBlockingKernelClient(BlockingKernelClient):
+    """The trusted side's client for test requests, refusing messages over ``max_message_bytes``."""
+
+    max_message_bytes = Integer(DEFAULT_MAX_MESSAGE_BYTES)
+
+    @default("context")
+    def _capped_context_default(self) -> zmq.Context[Any]:
+        self._created_context = True
+        return _capped(zmq.Context(), self.max_message_bytes)
+
+
 class GraderKernelManager(AsyncKernelManager):
     """A kernel manager whose kernelspec is ours, whatever the notebook claims."""
 
     def __init__(self, *, socket_dir: Path, threads: int = 1, sandbox: Sandbox | None = None,
-                 **kwargs: object) -> None:
+                 max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES, **kwargs: object) -> None:
         # IPC (unix sockets in a private folder), not TCP: nothing else on the host can
         # reach the kernel, and a sandbox without a network can still talk to us.
         super().__init__(kernel_name="grader", autorestart=False, transport="ipc",
                          ip=str(socket_dir / "k"), **kwargs)
+        self.max_message_bytes = max_message_bytes
+        self.client_factory = CappedAsyncKernelClient
         env = {**KERNEL_ENV, **{name: str(threads) for name in THREAD_VARIABLES}}
         if sandbox is None:
             self._kernel_spec = KernelSpec(argv=kernel_argv(), display_name="grader", language="python", env=env)
@@ -71,6 +113,9 @@ class GraderKernelManager(AsyncKernelManager):
             self.write_connection_file()
             sandbox.share_connection_file()
 
+    def client(self, **kwargs: Any) -> Any:
+        return super().client(max_message_bytes=self.max_message_bytes, **kwargs)
+
 
 class Kernel:
     """One kernel for one submission: started once, used once, then destroyed with its sandbox."""
@@ -82,13 +127,14 @@ class Kernel:
             if sandboxed:
                 self.sandbox = Sandbox(settings, preamble=PREAMBLE)
                 self.km = GraderKernelManager(socket_dir=self.sandbox.ipc_dir, threads=settings.kernel_threads,
-                                              sandbox=self.sandbox)
+                                              sandbox=self.sandbox, max_message_bytes=max_message_bytes(settings))
                 cwd = self.sandbox.root
             else:
                 self._folder = Path(tempfile.mkdtemp(prefix="gk-", dir="/tmp"))  # short: socket paths
                 cwd = self._folder / "work"
                 cwd.mkdir()
-                self.km = GraderKernelManager(socket_dir=self._folder, threads=settings.kernel_threads)
+                self.km = GraderKernelManager(socket_dir=self._folder, threads=settings.kernel_threads,
+                                              max_message_bytes=max_message_bytes(settings))
             # the kernel's own stdout/stderr (fd 1 and 2) go nowhere: student output reaches us
             # only over IOPub, where it is capped
             run_sync(self.km.start_kernel)(cwd=str(cwd), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -164,9 +210,9 @@ def running_kernel(settings: Settings, *, sandboxed: bool) -> Iterator[Kernel]:
 
 
 @contextmanager
-def blocking_client(km: GraderKernelManager, *, timeout: float) -> Iterator[BlockingKernelClient]:
+def blocking_client(km: GraderKernelManager, *, timeout: float) -> Iterator[CappedBlockingKernelClient]:
     """A synchronous client on a running kernel, for the trusted side's requests."""
-    client = BlockingKernelClient()
+    client = CappedBlockingKernelClient(max_message_bytes=km.max_message_bytes)
     client.load_connection_info(km.get_connection_info())
     client.start_channels()
     try:

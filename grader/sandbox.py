@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import os
+import platform
 import secrets
 import shlex
 import shutil
@@ -33,6 +34,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader import seccomp
 from grader.config import MiB, Settings
 from grader.errors import SandboxError
 
@@ -47,6 +49,7 @@ SANDBOX_PATH = "/usr/local/bin:/usr/bin:/bin"
 TOOL_PATH = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin"
 # Fresh uids for sandboxes started by root: far from any real account.
 _UID_RANGE = (200_000, 1_000_000)
+_CPU_PERIOD_US = 100_000
 _STAGE_CODE = f"""
 def _grader_stage():
     import os, shutil
@@ -68,13 +71,14 @@ class Limits:
     file_bytes: int
     open_files: int
     tmpfs_bytes: int
+    cpus: float = 0.0  # CPU share (cgroup quota); 0: no quota
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Limits:
         return cls(
             memory_bytes=settings.sandbox_memory_mib * MiB, pids=settings.sandbox_pids, cpu_s=settings.sandbox_cpu_s,
             file_bytes=settings.sandbox_file_mib * MiB, open_files=settings.sandbox_open_files,
-            tmpfs_bytes=settings.sandbox_tmpfs_mib * MiB,
+            tmpfs_bytes=settings.sandbox_tmpfs_mib * MiB, cpus=settings.sandbox_cpus,
         )
 
 
@@ -100,7 +104,7 @@ def warn_unsandboxed() -> None:
 
 
 class Cgroup:
-    """A memory + pids cgroup for one sandbox, cgroup v1 or v2, when this process may create one."""
+    """A memory + pids (+ cpu quota) cgroup for one sandbox, v1 or v2, when this process may create one."""
 
     def __init__(self, dirs: dict[str, Path], version: int) -> None:
         self.dirs = dirs  # controller name -> the cgroup's folder in that hierarchy
@@ -136,6 +140,12 @@ class Cgroup:
             if swap.exists():  # no escape into swap
                 swap.write_text(str(limits.memory_bytes))
             (dirs["pids"] / "pids.max").write_text(str(limits.pids))
+            cpu_mount = Path("/sys/fs/cgroup/cpu")
+            if limits.cpus and "cpu" in own and (cpu_mount / "cgroup.procs").exists():
+                dirs["cpu"] = cpu_mount / own["cpu"].lstrip("/") / name
+                dirs["cpu"].mkdir()
+                (dirs["cpu"] / "cpu.cfs_period_us").write_text(str(_CPU_PERIOD_US))
+                (dirs["cpu"] / "cpu.cfs_quota_us").write_text(str(int(limits.cpus * _CPU_PERIOD_US)))
         except OSError:
             Cgroup(dirs, 1).remove()
             raise
@@ -158,6 +168,8 @@ class Cgroup:
             if (folder / "memory.swap.max").exists():
                 (folder / "memory.swap.max").write_text("0")
             (folder / "pids.max").write_text(str(limits.pids))
+            if limits.cpus and (folder / "cpu.max").exists():
+                (folder / "cpu.max").write_text(f"{int(limits.cpus * _CPU_PERIOD_US)} {_CPU_PERIOD_US}")
         except OSError:
             group.remove()
             raise
@@ -247,6 +259,13 @@ class Sandbox:
             if self.as_root:
                 os.chown(self.ipc_dir, self.uid, self.uid)
             self._write_identity()
+            self.seccomp_filter: Path | None = None
+            if seccomp.supported():
+                self.seccomp_filter = self.root / "seccomp.bpf"
+                self.seccomp_filter.write_bytes(seccomp.build_filter())
+            else:
+                log.warning("no seccomp filter for %s: sandboxes rely on namespaces and uids alone",
+                            platform.machine())
             self.cgroup = Cgroup.create(self.root.name, self.limits)
         except BaseException:
             self.close()
@@ -289,10 +308,13 @@ class Sandbox:
         if self.as_root:
             inner = [tools["setpriv"], f"--reuid={self.uid}", f"--regid={self.uid}", "--clear-groups",
                      "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--", *argv]
-        command = [tools["prlimit"], *limits, "--", tools["bwrap"], *self._bwrap_args(env), "--", *inner]
-        if self.cgroup is not None:
-            join = " && ".join(f"echo $$ > {shlex.quote(str(p))}" for p in self.cgroup.procs_files)
-            command = [tools["sh"], "-c", f'{join} && exec "$@"', "sh", *command]
+        seccomp = ["--seccomp", "9"] if self.seccomp_filter else []
+        command = [tools["prlimit"], *limits, "--", tools["bwrap"], *seccomp, *self._bwrap_args(env), "--", *inner]
+        steps = [f"echo $$ > {shlex.quote(str(p))}" for p in self.cgroup.procs_files] if self.cgroup else []
+        if self.seccomp_filter:  # bubblewrap reads the filter from fd 9
+            steps.append(f"exec 9< {shlex.quote(str(self.seccomp_filter))}")
+        if steps:
+            command = [tools["sh"], "-c", f'{" && ".join(steps)} && exec "$@"', "sh", *command]
         # env -i: not even bubblewrap's own process (pid 1 inside) keeps the worker's environment
         return [tools["env"], "-i", "PATH=/usr/bin:/bin", *command]
 
