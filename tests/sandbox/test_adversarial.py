@@ -260,6 +260,22 @@ def reset_peak_rss() -> None:
     Path("/proc/self/clear_refs").write_text("5")
 
 
+def unix_connects(paths: list[str]) -> str:
+    """A cell that tries to connect to each unix socket path, printing CONNECTED or BLOCKED <error>."""
+    return cell(f"""
+        import socket
+        for path in {paths!r}:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                s.connect(path)
+                print('CONNECTED', path)
+            except OSError as e:
+                print('BLOCKED', type(e).__name__)
+            finally:
+                s.close()
+    """)
+
+
 def host_address() -> str:
     """This machine's primary address (no packet is sent), or loopback where it has none."""
     probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -448,18 +464,7 @@ def test_host_unix_sockets_are_unreachable(arena: Arena) -> None:
         listener.bind(abstract)
         listener.listen(4)
         listener.setblocking(False)
-        graded = arena.attack(cell(f"""
-            import socket
-            for path in {[*paths, abstract]!r}:
-                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                try:
-                    s.connect(path)
-                    print('CONNECTED', path)
-                except OSError as e:
-                    print('BLOCKED', type(e).__name__)
-                finally:
-                    s.close()
-        """))
+        graded = arena.attack(unix_connects([*paths, abstract]))
         assert_never_accepted(listener)
     finally:
         listener.close()
@@ -479,21 +484,11 @@ def test_next_kernels_connection_file_and_sockets_are_unreachable(arena: Arena) 
         assert time.monotonic() < deadline, "the waiting kernel never opened its sockets"
         time.sleep(0.1)
     probe = cell(f"""
-        import socket
         try:
             print('READ', open({str(waiting.sandbox.connection_file)!r}).read())
         except OSError as e:
             print('BLOCKED', type(e).__name__)
-        for path in {sockets!r}:
-            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            try:
-                s.connect(path)
-                print('CONNECTED', path)
-            except OSError as e:
-                print('BLOCKED', type(e).__name__)
-            finally:
-                s.close()
-    """)
+    """) + "\n" + unix_connects(sockets)
     key = json.loads(waiting.sandbox.connection_file.read_text())["key"]
     arena.canaries.append(key)
     try:
@@ -747,7 +742,9 @@ def test_a_sabotaged_channel_still_gives_a_result(arena: Arena, name: str) -> No
     except GraderError as exc:
         pytest.fail(f"grading raised {type(exc).__name__} ({exc}) instead of returning a result")
     assert graded.lines(ATTACK, "SABOTAGED") == ["SABOTAGED"], graded.text(ATTACK)
-    assert graded.score == 0.0, graded.result
+    assert (graded.status, graded.score) == ("error", 0.0), graded.result
+    messages = {t.message for e in graded.result.exercises for t in e.tests}
+    assert all(m.startswith("the grader could not reach the notebook's kernel") for m in messages), messages
     arena.assert_next_is_normal()
 
 
