@@ -5,8 +5,10 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt
+from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from grader.errors import ConfigError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MiB = 1024 * 1024
@@ -36,7 +38,8 @@ class Settings(BaseSettings):
                          "is dropped unread and its cell gets OutputLimitExceeded")
 
     # The sandbox (bubblewrap) every graded kernel runs in, and its limits.
-    sandbox: bool = Field(True, description="run student code under bubblewrap; false only for development")
+    sandbox: bool = Field(True, description="run student code under bubblewrap; false only with dev")
+    dev: bool = Field(False, description="a development machine: allows sandbox=false")
     sandbox_memory_mib: PositiveInt = Field(4096, description="memory per kernel (cgroup, else RLIMIT_DATA)")
     sandbox_pids: PositiveInt = Field(512, description="processes and threads per kernel (torch pools need ~30)")
     sandbox_cpu_s: PositiveInt = Field(1800, description="CPU seconds per process in the sandbox")
@@ -47,8 +50,21 @@ class Settings(BaseSettings):
     gpu: int | None = Field(None, description="GPU index this worker's kernels may use (None: CPU only)")
     pool_size: PositiveInt = Field(2, description="warm sandboxed kernels kept ready per grading process")
 
+    @model_validator(mode="after")
+    def _sandbox_off_only_in_development(self) -> Settings:
+        if not self.sandbox and not self.dev:
+            raise ValueError("GRADER_SANDBOX=false would run student code unconfined; it is allowed only "
+                             "together with GRADER_DEV=true, on a development machine")
+        return self
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings, read once from the environment."""
-    return Settings()
+    """The process-wide settings, read once from the environment (``ConfigError`` saying which is wrong)."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            (f"GRADER_{'_'.join(map(str, e['loc'])).upper()}: " if e["loc"] else "")
+            + e["msg"].removeprefix("Value error, ") for e in exc.errors())
+        raise ConfigError(f"invalid settings: {problems}") from None

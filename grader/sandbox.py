@@ -90,7 +90,7 @@ def tool_paths() -> dict[str, str]:
         hint = " (install Debian's 'bubblewrap' package)" if "bwrap" in missing else " (util-linux)"
         raise SandboxError(
             f"cannot sandbox student code: {', '.join(missing)} not found{hint}. grader refuses to run "
-            "submissions unconfined; for development only, set GRADER_SANDBOX=false"
+            "submissions unconfined; for development only, set GRADER_SANDBOX=false and GRADER_DEV=true"
         )
     return {name: str(path) for name, path in found.items()}
 

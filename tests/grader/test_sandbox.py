@@ -14,8 +14,8 @@ import pytest
 
 from grader import sandbox as sandboxing
 from grader.assignments import load_assignment
-from grader.config import REPO_ROOT, Settings
-from grader.errors import SandboxError
+from grader.config import REPO_ROOT, Settings, get_settings
+from grader.errors import ConfigError, SandboxError
 from grader.grading import grade_notebook
 from grader.execution import execute_notebook
 from grader.kernel import PREAMBLE, kernel_argv, running_kernel
@@ -120,7 +120,7 @@ def test_no_bubblewrap_means_no_grading(toy_settings: Settings, monkeypatch: pyt
 @pytest.mark.timeout(120)
 def test_the_development_switch_grades_unsandboxed_with_a_loud_warning(
         toy_settings: Settings, capfd: pytest.CaptureFixture[str]) -> None:
-    settings = toy_settings.model_copy(update={"sandbox": False})
+    settings = toy_settings.model_copy(update={"sandbox": False, "dev": True})
     result = grade_notebook(toy_notebook(), assignment=load_assignment("toy", settings), settings=settings)
     assert (result.status, result.score) == ("graded", 4.0)
     assert "WARNING: GRADER_SANDBOX=false: student code runs UNSANDBOXED" in capfd.readouterr().err
@@ -150,3 +150,26 @@ def test_the_cpu_time_limit_kills_the_kernel_and_is_named(toy_settings: Settings
                             settings=settings)
     assert result.status == "error"
     assert [(e.cell, e.ename) for e in result.execution.cell_errors] == [(0, "CPUTimeLimitExceeded")]
+
+
+def test_turning_the_sandbox_off_needs_the_development_flag(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GRADER_SANDBOX", "false")
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(ConfigError, match="GRADER_SANDBOX=false .* only together with GRADER_DEV=true"):
+            get_settings()
+        monkeypatch.setenv("GRADER_DEV", "true")
+        get_settings.cache_clear()
+        assert get_settings().sandbox is False
+    finally:
+        get_settings.cache_clear()
+
+
+def test_a_bad_setting_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GRADER_SANDBOX_PIDS", "-1")
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(ConfigError, match="GRADER_SANDBOX_PIDS: Input should be greater than 0"):
+            get_settings()
+    finally:
+        get_settings.cache_clear()
