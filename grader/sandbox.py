@@ -337,8 +337,6 @@ class Sandbox:
             args += ["--ro-bind-try", etc, etc]
         args += ["--ro-bind", str(self.root / "passwd"), "/etc/passwd",
                  "--ro-bind", str(self.root / "group"), "/etc/group"]
-        for prefix in _python_prefixes():
-            args += _parents(prefix) + ["--ro-bind", str(prefix), str(prefix)]
         size = str(self.limits.tmpfs_bytes)
         args += ["--proc", "/proc", "--dev", "/dev",
                  "--perms", "01777", "--size", size, "--tmpfs", "/tmp",
@@ -346,6 +344,9 @@ class Sandbox:
                  "--perms", "0755", "--dir", "/home",
                  "--perms", "01777", "--size", size, "--tmpfs", HOME,
                  "--perms", "01777", "--dir", WORKDIR]
+        # after the tmpfs: a checkout (and its virtualenv) may well live under /tmp
+        for prefix in _python_prefixes():
+            args += _parents(prefix) + ["--ro-bind", str(prefix), str(prefix)]
         args += _parents(self.ipc_dir) + ["--bind", str(self.ipc_dir), str(self.ipc_dir)]
         args += _parents(Path(INBOX)) + ["--ro-bind", str(self.inbox), INBOX,
                                         "--ro-bind", str(self.preamble), PREAMBLE]

@@ -173,3 +173,15 @@ def test_a_bad_setting_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
             get_settings()
     finally:
         get_settings.cache_clear()
+
+
+def test_the_python_environment_is_mounted_after_the_tmpfs_it_may_live_in(box: Sandbox,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A checkout under /tmp (CI clones) keeps its virtualenv visible: /tmp's tmpfs must not cover it."""
+    monkeypatch.setattr(sandboxing, "_python_prefixes", lambda: [Path("/tmp/ci/clone/.venv")])
+    args = _bwrap_args(box.command(["python"], {}))
+    tmpfs_at = [i for i, a in enumerate(args) if a == "--tmpfs"]
+    bind_at = args.index("--ro-bind", args.index("/tmp/ci/clone/.venv") - 1)
+    assert args[bind_at:bind_at + 3] == ["--ro-bind", "/tmp/ci/clone/.venv", "/tmp/ci/clone/.venv"]
+    assert all(i < bind_at for i in tmpfs_at)
+    assert ["--perms", "0755", "--dir", "/tmp/ci"] == args[args.index("/tmp/ci") - 3:args.index("/tmp/ci") + 1]
