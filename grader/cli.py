@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Annotated, NoReturn, TypeVar
 
 import typer
+from sqlalchemy.orm import Session
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -19,7 +20,10 @@ from grader.batch import BatchItem, grade_many, notebooks_in, write_csv
 from grader.config import Settings, get_settings
 from grader.errors import GraderError, NotebookError
 from grader.grading import grade_path
+from grader.db import make_engine, migrate, session_scope
 from grader.models import GradeResult
+from grader.records import Role
+from grader.roster import Member, add_member, import_roster
 
 T = TypeVar("T")
 
@@ -94,6 +98,48 @@ def check(
     if passed:
         out.print("[green]All public tests pass.[/green] Hidden tests run when you submit.")
     raise typer.Exit(0 if passed else 1)
+
+
+roster_app = typer.Typer(no_args_is_help=True, help="Add students and instructors; print their tokens once.")
+app.add_typer(roster_app, name="roster")
+
+
+@roster_app.command("add")
+def roster_add(
+    name: Annotated[str, typer.Argument(help="Full name.", show_default=False)],
+    email: Annotated[str, typer.Argument(help="Email address (unique).", show_default=False)],
+    instructor: Annotated[bool, typer.Option("--instructor", help="An instructor: sees every submission.")] = False,
+) -> None:
+    """Add one person to the roster and print their bearer token (shown only now)."""
+    role = Role.instructor if instructor else Role.student
+    members = _guard(lambda: _with_session(lambda session: [add_member(session, name=name, email=email, role=role)]))
+    _print_tokens(members)
+
+
+@roster_app.command("import")
+def roster_import(
+    csv_file: Annotated[Path, typer.Argument(help="CSV with a header: name,email[,role].", show_default=False)],
+) -> None:
+    """Add everyone in a roster CSV (all or nobody) and print their tokens (shown only now)."""
+    _print_tokens(_guard(lambda: _with_session(lambda session: import_roster(session, csv_file))))
+
+
+def _with_session(action: Callable[[Session], T]) -> T:
+    engine = make_engine(get_settings())
+    try:
+        migrate(engine)
+        with session_scope(engine) as session:
+            return action(session)
+    finally:
+        engine.dispose()
+
+
+def _print_tokens(members: list[Member]) -> None:
+    # one plain line each, never wrapped or cut: a token must survive copy and paste
+    for member in members:
+        out.print(f"{member.name} <{member.email}> {member.role.value}: {member.token}", soft_wrap=True,
+                  highlight=False, markup=False)
+    out.print(f"Added {len(members)}. Tokens are shown only now and stored hashed: hand them out securely.")
 
 
 @app.command("assignments")

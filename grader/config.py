@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     exercises_dir: Path = Field(REPO_ROOT / "exercises", description="student-facing assignment folders")
     reference_dir: Path = Field(REPO_ROOT / "reference", description="reference solutions and hidden suites")
     cache_dir: Path = Field(REPO_ROOT / ".grader-cache", description="generated data files")
+    data_dir: Path = Field(REPO_ROOT / ".grader-data", description="the service's database and stored notebooks")
+    database_url: str | None = Field(None, description="any SQLAlchemy URL (PostgreSQL in deployment); "
+                                                       "default: SQLite in WAL mode under data_dir")
 
     max_notebook_bytes: PositiveInt = Field(10 * MiB, description="largest notebook accepted")
     cell_timeout_s: PositiveFloat = Field(60.0, description="default wall clock per cell")
@@ -49,6 +52,11 @@ class Settings(BaseSettings):
     sandbox_tmpfs_mib: PositiveInt = Field(1024, description="size of each writable folder: /tmp, home, /dev/shm")
     gpu: int | None = Field(None, description="GPU index this worker's kernels may use (None: CPU only)")
     pool_size: PositiveInt = Field(2, description="warm sandboxed kernels kept ready per grading process")
+
+    @property
+    def database(self) -> str:
+        """The SQLAlchemy URL of the service's database."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'grader.db'}"
 
     @model_validator(mode="after")
     def _sandbox_off_only_in_development(self) -> Settings:

@@ -6,6 +6,7 @@
     ├── ConfigError                 a setting or manifest is invalid
     │   └── ManifestError           an assignment's manifest.toml is invalid
     ├── UnknownAssignment (LookupError)
+    ├── RosterError (ValueError)    a roster entry is invalid or its email is taken
     ├── NotebookError (ValueError)  the submitted file is not a gradable notebook
     ├── SuiteError                  a test suite is broken (our bug, never the student's)
     ├── KernelError                 the student's kernel could not start or died
@@ -42,6 +43,10 @@ class UnknownAssignment(GraderError, LookupError):
     def from_id(cls, assignment_id: str, known: list[str]) -> UnknownAssignment:
         listed = ", ".join(known) or "none"
         return cls(f"unknown assignment {assignment_id!r} (available: {listed})")
+
+
+class RosterError(GraderError, ValueError):
+    """A roster entry is invalid or already taken."""
 
 
 class NotebookError(GraderError, ValueError):
