@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.util
 import re
 import shutil
@@ -12,7 +13,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt, ValidationError, field_validator
 
 from grader.config import Settings, get_settings
 from grader.errors import ManifestError, UnknownAssignment
@@ -48,6 +49,23 @@ class Limits(_Strict):
     call_timeout_s: PositiveFloat | None = None
 
 
+class Policy(_Strict):
+    """Submission rules of the service; unset values fall back to Settings."""
+
+    deadline: dt.datetime | None = Field(None, description="ISO 8601 with a time zone")
+    late: Literal["flag", "refuse"] = Field("flag", description="after the deadline: accept and flag, or refuse")
+    counts: Literal["latest", "best"] = Field("latest", description="which submission goes in the gradebook")
+    max_upload_mib: PositiveFloat | None = None
+    submissions_per_minute: PositiveInt | None = None
+
+    @field_validator("deadline")
+    @classmethod
+    def _aware(cls, value: dt.datetime | None) -> dt.datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("deadline needs a time zone, e.g. 2026-12-01T23:59:00+01:00")
+        return value
+
+
 class Manifest(_Strict):
     """The contents of ``exercises/<id>/manifest.toml``."""
 
@@ -56,6 +74,7 @@ class Manifest(_Strict):
     notebook: str = Field(pattern=FILE_PATTERN)
     device: Literal["cpu", "gpu"] = "cpu"
     limits: Limits = Limits()
+    policy: Policy = Policy()
     exercises: list[ExerciseSpec] = Field(min_length=1)
     data_files: list[DataFile] = []
     support_files: list[str] = Field(default=[], description="files or folders of exercises/<id>/ copied "

@@ -8,7 +8,10 @@ only the first notebook a worker grades waits for a cold kernel.
 from __future__ import annotations
 
 import csv
+import ctypes
 import multiprocessing
+import os
+import signal
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
@@ -22,6 +25,7 @@ from grader.models import GradeResult
 from grader.pool import KernelPool
 
 _POOL: KernelPool | None = None
+_PR_SET_PDEATHSIG = 1
 
 
 @dataclass(frozen=True)
@@ -52,10 +56,10 @@ def grade_many(paths: list[Path], *, assignment: str, settings: Settings, jobs: 
                seed: int | None = None) -> Iterator[BatchItem]:
     """Grade ``paths`` with ``jobs`` worker processes; yields each outcome as it finishes."""
     context = multiprocessing.get_context("spawn")  # no forked copies of this process's threads
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker,
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=start_worker,
                              initargs=(settings,)) as executor:
         pending: dict[Future[BatchItem], Path] = {
-            executor.submit(_grade_one, path, assignment, seed): path for path in paths
+            executor.submit(grade_file, path, assignment, seed): path for path in paths
         }
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -86,13 +90,27 @@ def write_csv(items: list[BatchItem], target: Path) -> None:
             ])
 
 
-def _start_worker(settings: Settings) -> None:
+def start_worker(settings: Settings) -> None:
+    """Initializer of a grading process: its own pool of warm sandboxed kernels."""
     global _POOL
+    _die_with_parent()
     _POOL = KernelPool(settings)
     Finalize(_POOL, _POOL.close, exitpriority=10)
 
 
-def _grade_one(path: Path, assignment: str, seed: int | None) -> BatchItem:
+def _die_with_parent() -> None:
+    """A grading process must not outlive the process that hands it work (e.g. ``kill -9`` of the service)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the pool's own shutdown still applies
+        pass
+    if os.getppid() == 1:  # the parent is already gone
+        os._exit(1)
+
+
+def grade_file(path: Path, assignment: str, seed: int | None = None) -> BatchItem:
+    """Grade one notebook file in a grading process (see ``start_worker``)."""
     assert _POOL is not None
     try:
         return BatchItem(path, grade_path(path, assignment=assignment, seed=seed, settings=_POOL.settings,

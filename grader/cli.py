@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 from pathlib import Path
@@ -20,10 +21,12 @@ from grader.batch import BatchItem, grade_many, notebooks_in, write_csv
 from grader.config import Settings, get_settings
 from grader.errors import GraderError, NotebookError
 from grader.grading import grade_path
+from grader.client import client_config, submit_and_wait
 from grader.db import make_engine, migrate, session_scope
 from grader.models import GradeResult
 from grader.records import Role
 from grader.roster import Member, add_member, import_roster
+from grader.sandbox import tool_paths, warn_unsandboxed
 
 T = TypeVar("T")
 
@@ -98,6 +101,44 @@ def check(
     if passed:
         out.print("[green]All public tests pass.[/green] Hidden tests run when you submit.")
     raise typer.Exit(0 if passed else 1)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int | None, typer.Option(help="Grading processes (default: GRADER_WORKERS).")] = None,
+) -> None:
+    """Run the grading service: migrations, the sandboxed pool and the API, in one process."""
+    import uvicorn
+
+    from api.main import create_app
+
+    settings = _guard(get_settings)
+    if settings.sandbox:
+        _guard(tool_paths)  # refuse to start without bubblewrap
+    else:
+        warn_unsandboxed()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    uvicorn.run(create_app(settings, workers=workers), host=host, port=port, log_level="info")
+
+
+@app.command()
+def submit(
+    notebook: NotebookArg,
+    assignment: Annotated[str, typer.Option("--assignment", "-a", help="Assignment id, e.g. mlp-basics.")],
+    server: Annotated[str | None, typer.Option(help="Service URL (or GRADER_SERVER, or the config file).")] = None,
+    token: Annotated[str | None, typer.Option(help="Your token (or GRADER_TOKEN, or the config file).")] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for the result.")] = 900,
+) -> None:
+    """Upload NOTEBOOK, follow it live, print the results; exit 0 only if it was graded."""
+    url, secret = _guard(lambda: client_config(server, token))
+    with err.status(f"uploading {notebook.name} to {url}") as spinner:
+        result = _guard(lambda: submit_and_wait(
+            notebook, assignment=assignment, server=url, token=secret, timeout=timeout,
+            on_status=lambda status: spinner.update(f"{notebook.name}: {status}")))
+    _print_result(result)
+    raise typer.Exit(0 if result.status == "graded" else 1)
 
 
 roster_app = typer.Typer(no_args_is_help=True, help="Add students and instructors; print their tokens once.")

@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     gpu: int | None = Field(None, description="GPU index this worker's kernels may use (None: CPU only)")
     pool_size: PositiveInt = Field(2, description="warm sandboxed kernels kept ready per grading process")
 
+    # The service (an assignment's [policy] overrides the first two).
+    submissions_per_minute: PositiveInt = Field(10, description="per student and assignment; more get 429")
+    max_attempts: PositiveInt = Field(3, description="gradings tried per submission before it ends as error")
+    workers: PositiveInt = Field(2, description="grading processes of `grader serve`")
+
     @property
     def database(self) -> str:
         """The SQLAlchemy URL of the service's database."""

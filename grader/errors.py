@@ -8,6 +8,8 @@
     ├── UnknownAssignment (LookupError)
     ├── RosterError (ValueError)    a roster entry is invalid or its email is taken
     ├── NotebookError (ValueError)  the submitted file is not a gradable notebook
+    │   └── NotebookTooLarge        over the upload size limit
+    ├── SubmissionRefused           deadline passed (refuse policy) or rate limit reached
     ├── SuiteError                  a test suite is broken (our bug, never the student's)
     ├── KernelError                 the student's kernel could not start or died
     │   └── SandboxError            bubblewrap is missing or the sandbox could not start
@@ -51,6 +53,18 @@ class RosterError(GraderError, ValueError):
 
 class NotebookError(GraderError, ValueError):
     """The submitted file cannot be graded as a notebook."""
+
+
+class NotebookTooLarge(NotebookError):
+    """The upload is over the size limit."""
+
+
+class SubmissionRefused(GraderError):
+    """The service will not take this submission now (deadline passed, too many submissions)."""
+
+    def __init__(self, message: str, *, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class SuiteError(GraderError):

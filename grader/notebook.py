@@ -10,7 +10,7 @@ import nbformat
 from nbformat import NotebookNode
 from nbformat.v4.rwbase import rejoin_lines
 
-from grader.errors import NotebookError
+from grader.errors import NotebookError, NotebookTooLarge
 
 # Shell escapes and magics that reach for the network: never run them offline.
 _NETWORK_LINE = re.compile(
@@ -27,14 +27,14 @@ def read_notebook_file(path: Path, *, max_bytes: int) -> NotebookNode:
     if not path.is_file():
         raise NotebookError(f"{path} is not a file")
     if size > max_bytes:
-        raise NotebookError(f"notebook is {_mb(size)}, over the {_mb(max_bytes)} limit")
+        raise NotebookTooLarge(f"notebook is {_mb(size)}, over the {_mb(max_bytes)} limit")
     return parse_notebook(path.read_bytes(), max_bytes=max_bytes)
 
 
 def parse_notebook(data: bytes, *, max_bytes: int) -> NotebookNode:
     """Validate raw bytes as an nbformat-4 notebook with code; raise NotebookError naming the problem."""
     if len(data) > max_bytes:
-        raise NotebookError(f"notebook is {_mb(len(data))}, over the {_mb(max_bytes)} limit")
+        raise NotebookTooLarge(f"notebook is {_mb(len(data))}, over the {_mb(max_bytes)} limit")
     if not data.strip():
         raise NotebookError("the file is empty")
     try:

@@ -1,10 +1,14 @@
-"""Liveness and the list of assignments the service can grade."""
+"""Liveness, readiness and Prometheus metrics."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
 
+from api.deps import SessionDep
+from api.schemas import Ready
 from grader.assignments import list_assignments
 
 router = APIRouter(tags=["health"])
@@ -18,6 +22,26 @@ class Health(BaseModel):
 
 
 @router.get("/healthz", response_model=Health)
-def healthz() -> Health:
+def healthz(request: Request) -> Health:
     """The service is up; lists the assignments it found."""
-    return Health(status="ok", assignments=list_assignments())
+    return Health(status="ok", assignments=list_assignments(request.app.state.settings))
+
+
+@router.get("/readyz", response_model=Ready, responses={503: {"model": Ready}})
+def readyz(request: Request, session: SessionDep, response: Response) -> Ready:
+    """Ready to take submissions: the database answers and the dispatcher runs (503 otherwise)."""
+    try:
+        database = session.execute(text("SELECT 1")).scalar() == 1
+    except Exception:  # noqa: BLE001 - any database failure means not ready
+        database = False
+    workers = bool(request.app.state.dispatcher.alive)
+    ready = database and workers
+    if not ready:
+        response.status_code = 503
+    return Ready(status="ready" if ready else "not ready", database=database, workers=workers)
+
+
+@router.get("/metrics", response_class=Response)
+def metrics(request: Request) -> Response:
+    """Prometheus: queue depth, grading latency histogram, results by status."""
+    return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)

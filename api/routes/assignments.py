@@ -1,0 +1,38 @@
+"""Assignments: what can be submitted to, and (for instructors) every submission of one."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from sqlalchemy import select
+
+from api.deps import CurrentInstructor, CurrentUser, SessionDep, SettingsDep
+from api.routes.submissions import to_public
+from api.schemas import AssignmentPublic, SubmissionPublic
+from grader.assignments import list_assignments, load_assignment
+from grader.records import Submission
+
+router = APIRouter(prefix="/api/v1/assignments", tags=["assignments"])
+
+
+@router.get("", response_model=list[AssignmentPublic])
+def list_all(settings: SettingsDep, _user: CurrentUser) -> list[AssignmentPublic]:
+    """Every assignment, with its exercises, points and submission policy."""
+    listed = []
+    for assignment_id in list_assignments(settings):
+        manifest = load_assignment(assignment_id, settings).manifest
+        listed.append(AssignmentPublic(
+            id=manifest.id, title=manifest.title, max_score=manifest.max_score,
+            exercises=[e.id for e in manifest.exercises], deadline=manifest.policy.deadline,
+            late_policy=manifest.policy.late, counts=manifest.policy.counts,
+        ))
+    return listed
+
+
+@router.get("/{assignment_id}/submissions", response_model=list[SubmissionPublic])
+def submissions_of(assignment_id: str, session: SessionDep, settings: SettingsDep,
+                   _instructor: CurrentInstructor) -> list[SubmissionPublic]:
+    """Instructors: every submission of an assignment, newest first."""
+    assignment = load_assignment(assignment_id, settings)  # 404 for an unknown id
+    rows = session.scalars(select(Submission).where(Submission.assignment_id == assignment.id)
+                           .order_by(Submission.queued_at.desc())).all()
+    return [to_public(row) for row in rows]

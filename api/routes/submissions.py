@@ -1,0 +1,80 @@
+"""Submitting a notebook and following it to its result."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile, status
+from sqlalchemy import select
+
+from api.deps import CurrentUser, SessionDep, SettingsDep
+from api.schemas import Problem, SubmissionAccepted, SubmissionPublic
+from grader.assignments import load_assignment
+from grader.errors import NotebookTooLarge
+from grader.models import GradeResult
+from grader.records import Submission
+from grader.submissions import accept_submission, visible_submission
+
+router = APIRouter(prefix="/api/v1/submissions", tags=["submissions"])
+
+NOTEBOOK_TYPES = {"application/x-ipynb+json", "application/json", "application/octet-stream", "text/plain", ""}
+ERRORS: dict[int | str, dict[str, object]] = {
+    code: {"model": Problem} for code in (401, 404, 413, 415, 422, 429)
+}
+
+
+@router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=SubmissionAccepted, responses=ERRORS)
+async def submit(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+    assignment: Annotated[str, Form(description="Assignment id, e.g. mlp-basics.")],
+    notebook: Annotated[UploadFile, File(description="The .ipynb file.")],
+) -> SubmissionAccepted:
+    """Upload a notebook for grading; answers 202 with the submission's URL to poll."""
+    content_type = (notebook.content_type or "").split(";")[0].strip().lower()
+    if content_type not in NOTEBOOK_TYPES:
+        raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+                            f"the notebook part is {content_type}; send the .ipynb file as application/x-ipynb+json")
+    limit = _upload_limit(assignment, settings)
+    data = await notebook.read(limit + 1)
+    if len(data) > limit:
+        raise NotebookTooLarge(f"notebook is over the {limit / 2**20:.1f} MB limit")
+    submission = accept_submission(session, user=user, assignment_id=assignment, data=data, settings=settings)
+    session.commit()
+    request.app.state.dispatcher.wake()
+    url = str(request.url_for("read_submission", submission_id=submission.id))
+    return SubmissionAccepted(id=submission.id, status=submission.status.value, url=url)
+
+
+def _upload_limit(assignment_id: str, settings: SettingsDep) -> int:
+    policy = load_assignment(assignment_id, settings).manifest.policy  # 404 for an unknown id
+    return int(policy.max_upload_mib * 2**20) if policy.max_upload_mib else settings.max_notebook_bytes
+
+
+@router.get("", response_model=list[SubmissionPublic], responses=ERRORS)
+def my_submissions(session: SessionDep, user: CurrentUser) -> list[SubmissionPublic]:
+    """The caller's own submissions, newest first."""
+    rows = session.scalars(select(Submission).where(Submission.user_id == user.id)
+                           .order_by(Submission.queued_at.desc())).all()
+    return [to_public(row) for row in rows]
+
+
+@router.get("/{submission_id}", response_model=SubmissionPublic, name="read_submission", responses=ERRORS)
+def read_submission(submission_id: str, session: SessionDep, user: CurrentUser) -> SubmissionPublic:
+    """One submission with its result; students see only their own (others are 404)."""
+    submission = visible_submission(session, submission_id, user)
+    if submission is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no submission {submission_id!r}")
+    return to_public(submission)
+
+
+def to_public(submission: Submission) -> SubmissionPublic:
+    result = GradeResult.model_validate(submission.result.payload) if submission.result else None
+    return SubmissionPublic(
+        id=submission.id, assignment=submission.assignment_id, student=submission.user.email,
+        status=submission.status.value, late=submission.late, attempts=submission.attempts,
+        notebook_sha256=submission.notebook_sha256, queued_at=submission.queued_at,
+        started_at=submission.started_at, finished_at=submission.finished_at, error=submission.error, result=result,
+    )

@@ -1,0 +1,142 @@
+"""The embedded dispatcher: feeds queued submissions to grading processes, durably.
+
+The database is the queue's source of truth: on start every submission left
+``running`` by a crash goes back to ``queued``; a worker process that dies takes
+its submission back to the queue (at most ``settings.max_attempts`` tries); each
+submission ends with exactly one final status and at most one result row.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from grader.batch import BatchItem, grade_file, start_worker
+from grader.config import Settings
+from grader.db import session_scope
+from grader.records import Submission
+from grader.submissions import claim, finish, queued_ids, recover, requeue
+
+log = logging.getLogger(__name__)
+
+
+class Dispatcher:
+    """Runs up to ``workers`` gradings at once in worker processes, each with its own warm pool."""
+
+    def __init__(self, engine: Engine, settings: Settings, *, workers: int | None = None,
+                 on_finished: Callable[[str, str, float], None] | None = None) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.workers = workers or settings.workers
+        self.on_finished = on_finished  # (submission id, status, seconds) for metrics
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._running: dict[str, tuple[Future[BatchItem], float]] = {}
+        self._executor: ProcessPoolExecutor | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        with session_scope(self.engine) as session:
+            recovered = recover(session)
+        if recovered:
+            log.info("recovered %d submission(s) left running by a previous process", recovered)
+        self._executor = self._new_executor()
+        self._thread = threading.Thread(target=self._loop, name="grader-dispatcher", daemon=True)
+        self._thread.start()
+
+    def wake(self) -> None:
+        """A submission was queued: look at the queue now."""
+        self._wake.set()
+
+    @property
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+
+    def _new_executor(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=start_worker, initargs=(self.settings,))
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._collect()
+                self._feed()
+            except Exception:  # keep dispatching; the database keeps every submission's state
+                log.exception("dispatcher step failed")
+            self._wake.wait(timeout=0.5)
+            self._wake.clear()
+
+    def _feed(self) -> None:
+        free = self.workers - len(self._running)
+        if free <= 0:
+            return
+        with session_scope(self.engine) as session:
+            candidates = queued_ids(session, limit=free)
+        for submission_id in candidates:
+            with session_scope(self.engine) as session:
+                if not claim(session, submission_id):
+                    continue
+                submission = session.get(Submission, submission_id)
+                assert submission is not None
+                path, assignment = Path(submission.notebook_path), submission.assignment_id
+            log.info("submission %s: running (%s)", submission_id, assignment)
+            assert self._executor is not None
+            future = self._executor.submit(grade_file, path, assignment)
+            future.add_done_callback(lambda _: self._wake.set())
+            self._running[submission_id] = (future, time.monotonic())
+
+    def _collect(self) -> None:
+        broken = False
+        for submission_id, (future, started) in list(self._running.items()):
+            if not future.done():
+                continue
+            del self._running[submission_id]
+            try:
+                item = future.result()
+            except (BrokenProcessPool, Exception) as exc:  # the worker process died under it
+                broken = broken or isinstance(exc, BrokenProcessPool)
+                self._lost(submission_id, f"{type(exc).__name__}: {exc}")
+                continue
+            with session_scope(self.engine) as session:
+                finish(session, submission_id, result=item.result, error=item.error)
+            status = item.result.status if item.result else "error"
+            log.info("submission %s: %s", submission_id, status)
+            if self.on_finished:
+                self.on_finished(submission_id, status, time.monotonic() - started)
+        if broken:
+            log.warning("a grading process died; starting new ones")
+            assert self._executor is not None
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            for submission_id in list(self._running):
+                self._lost(submission_id, "its grading process was replaced")
+            self._running.clear()
+            self._executor = self._new_executor()
+
+    def _lost(self, submission_id: str, reason: str) -> None:
+        with session_scope(self.engine) as session:
+            submission = session.get(Submission, submission_id)
+            if submission is None:
+                return
+            if submission.attempts >= self.settings.max_attempts:
+                finish(session, submission_id, result=None,
+                       error=f"grading failed {submission.attempts} times ({reason})")
+                log.error("submission %s: error after %d attempts", submission_id, submission.attempts)
+            else:
+                requeue(session, submission_id)
+                log.warning("submission %s: back in the queue (%s)", submission_id, reason)
