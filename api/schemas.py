@@ -58,3 +58,15 @@ class Ready(BaseModel):
     status: str
     database: bool
     workers: bool
+
+
+class GradebookRow(BaseModel):
+    """The submission that counts for one student (per the assignment's ``counts`` policy)."""
+
+    student: str
+    name: str
+    submission: str
+    score: float
+    max_score: float
+    status: str
+    late: bool

@@ -25,7 +25,7 @@ from grader.client import client_config, submit_and_wait
 from grader.db import make_engine, migrate, session_scope
 from grader.models import GradeResult
 from grader.records import Role
-from grader.roster import Member, add_member, import_roster
+from grader.roster import Member, add_member, import_roster, seed_demo
 from grader.sandbox import tool_paths, warn_unsandboxed
 
 T = TypeVar("T")
@@ -165,6 +165,12 @@ def roster_import(
     _print_tokens(_guard(lambda: _with_session(lambda session: import_roster(session, csv_file))))
 
 
+@roster_app.command("demo")
+def roster_demo() -> None:
+    """Seed the demo course (one instructor, two students) and print fresh tokens for them."""
+    _print_tokens(_guard(lambda: _with_session(seed_demo)))
+
+
 def _with_session(action: Callable[[Session], T]) -> T:
     engine = make_engine(get_settings())
     try:
@@ -180,7 +186,7 @@ def _print_tokens(members: list[Member]) -> None:
     for member in members:
         out.print(f"{member.name} <{member.email}> {member.role.value}: {member.token}", soft_wrap=True,
                   highlight=False, markup=False)
-    out.print(f"Added {len(members)}. Tokens are shown only now and stored hashed: hand them out securely.")
+    out.print(f"{len(members)} token(s), shown only now and stored hashed: hand them out securely.")
 
 
 @app.command("assignments")

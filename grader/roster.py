@@ -86,3 +86,22 @@ def import_roster(session: Session, path: Path) -> list[Member]:
 def authenticate(session: Session, token: str) -> User | None:
     """The user a bearer token belongs to, if any."""
     return session.scalar(select(User).where(User.token_sha256 == hash_token(token)))
+
+
+DEMO_COURSE = [("Demo Instructor", "instructor@demo.invalid", Role.instructor),
+               ("Demo Student One", "student1@demo.invalid", Role.student),
+               ("Demo Student Two", "student2@demo.invalid", Role.student)]
+
+
+def seed_demo(session: Session) -> list[Member]:
+    """The demo course's people (one instructor, two students), with fresh tokens each time it runs."""
+    members = []
+    for name, email, role in DEMO_COURSE:
+        user = session.scalar(select(User).where(User.email == email))
+        if user is None:
+            members.append(add_member(session, name=name, email=email, role=role))
+            continue
+        token = secrets.token_urlsafe(32)
+        user.token_sha256 = hash_token(token)
+        members.append(Member(user.name, user.email, user.role, token))
+    return members

@@ -151,6 +151,23 @@ def visible_submission(session: Session, submission_id: str, user: User) -> Subm
     return submission
 
 
+def counting_submissions(session: Session, assignment: Assignment) -> list[Submission]:
+    """Per student, the submission that counts under the assignment's policy: the latest graded one,
+    or the best-scoring one (ties: the earlier)."""
+    rows = session.scalars(
+        select(Submission).join(Result).where(Submission.assignment_id == assignment.id)
+        .order_by(Submission.queued_at)
+    ).all()
+    chosen: dict[int, Submission] = {}
+    best = assignment.manifest.policy.counts == "best"
+    for row in rows:
+        current = chosen.get(row.user_id)
+        assert row.result is not None
+        if current is None or not best or row.result.score > current.result.score:  # type: ignore[union-attr]
+            chosen[row.user_id] = row
+    return sorted(chosen.values(), key=lambda row: row.user.email)
+
+
 def _aware(moment: dt.datetime) -> dt.datetime:
     """SQLite hands back naive datetimes; they were stored in UTC."""
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

@@ -7,9 +7,10 @@ from sqlalchemy import select
 
 from api.deps import CurrentInstructor, CurrentUser, SessionDep, SettingsDep
 from api.routes.submissions import to_public
-from api.schemas import AssignmentPublic, SubmissionPublic
+from api.schemas import AssignmentPublic, GradebookRow, SubmissionPublic
 from grader.assignments import list_assignments, load_assignment
 from grader.records import Submission
+from grader.submissions import counting_submissions
 
 router = APIRouter(prefix="/api/v1/assignments", tags=["assignments"])
 
@@ -36,3 +37,16 @@ def submissions_of(assignment_id: str, session: SessionDep, settings: SettingsDe
     rows = session.scalars(select(Submission).where(Submission.assignment_id == assignment.id)
                            .order_by(Submission.queued_at.desc())).all()
     return [to_public(row) for row in rows]
+
+
+@router.get("/{assignment_id}/gradebook", response_model=list[GradebookRow])
+def gradebook(assignment_id: str, session: SessionDep, settings: SettingsDep,
+              _instructor: CurrentInstructor) -> list[GradebookRow]:
+    """Instructors: per student, the submission that counts (latest or best, per the assignment's policy)."""
+    assignment = load_assignment(assignment_id, settings)
+    return [
+        GradebookRow(student=row.user.email, name=row.user.name, submission=row.id,
+                     score=row.result.score, max_score=row.result.max_score,  # type: ignore[union-attr]
+                     status=row.status.value, late=row.late)
+        for row in counting_submissions(session, assignment)
+    ]

@@ -15,7 +15,7 @@ from grader.config import Settings
 from grader.db import make_engine, migrate, session_scope
 from grader.errors import RosterError
 from grader.records import Role, User
-from grader.roster import add_member, authenticate, hash_token, import_roster
+from grader.roster import add_member, authenticate, hash_token, import_roster, seed_demo
 
 
 @pytest.fixture
@@ -104,3 +104,15 @@ def test_the_cli_prints_each_token_whole_on_its_own_line(tmp_path: Path) -> None
     with session_scope(engine) as session:
         assert authenticate(session, match.group(1)) is not None
     engine.dispose()
+
+
+def test_the_demo_course_is_seeded_once_and_its_tokens_renewed_on_each_run(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        first = seed_demo(session)
+    with session_scope(engine) as session:
+        second = seed_demo(session)
+    assert [m.role for m in first] == [Role.instructor, Role.student, Role.student]
+    assert [m.email for m in first] == [m.email for m in second] and _count(engine) == 3
+    with session_scope(engine) as session:
+        assert all(authenticate(session, m.token) is None for m in first)
+        assert all(authenticate(session, m.token) is not None for m in second)

@@ -1,0 +1,198 @@
+"""The service end to end over real HTTP: `grader serve` (uvicorn) in its own process, real grading.
+
+One server per module (starting one costs a few seconds); the crash test starts
+and kills its own.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+import pytest
+import requests
+from nbformat.v4 import new_code_cell
+from sqlalchemy import func, select
+
+from grader.config import REPO_ROOT, Settings
+from grader.db import make_engine, migrate, session_scope
+from grader.records import Result, Role, Submission
+from grader.roster import add_member
+from tests.utils.notebooks import complete_notebook
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
+
+STUB = REPO_ROOT / "exercises" / "mlp-basics" / "mlp-basics.ipynb"
+
+
+@dataclass
+class Server:
+    """A running `grader serve` and the people on its roster."""
+
+    url: str
+    data_dir: Path
+    process: subprocess.Popen[bytes]
+    tokens: dict[str, str]
+
+    def headers(self, who: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[who]}"}
+
+    def submit(self, who: str, notebook: Path, assignment: str = "mlp-basics") -> str:
+        with notebook.open("rb") as handle:
+            answer = requests.post(f"{self.url}/api/v1/submissions", headers=self.headers(who),
+                                   data={"assignment": assignment},
+                                   files={"notebook": (notebook.name, handle, "application/x-ipynb+json")},
+                                   timeout=30)
+        assert answer.status_code == 202, answer.text
+        return str(answer.json()["id"])
+
+    def wait(self, who: str, submission_id: str, until: tuple[str, ...], timeout: float = 180) -> dict[str, object]:
+        deadline = time.monotonic() + timeout
+        while True:
+            body: dict[str, object] = requests.get(f"{self.url}/api/v1/submissions/{submission_id}",
+                                                   headers=self.headers(who), timeout=30).json()
+            if body["status"] in until:
+                return body
+            assert time.monotonic() < deadline, f"still {body['status']} after {timeout} s"
+            time.sleep(0.2)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _environment(data_dir: Path) -> dict[str, str]:
+    return {**os.environ, "GRADER_DATA_DIR": str(data_dir), "GRADER_POOL_SIZE": "1",
+            "GRADER_CACHE_DIR": str(data_dir.parent / "cache")}
+
+
+def _start(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+    with open(data_dir.parent / "serve.log", "ab") as log:  # the child keeps its own copy of the fd
+        process = subprocess.Popen(
+            [sys.executable, "-m", "grader", "serve", "--port", str(port), "--workers", "1"],
+            env=_environment(data_dir), stdout=subprocess.DEVNULL, stderr=log,
+        )
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
+                return process
+        except requests.ConnectionError:
+            pass
+        assert process.poll() is None, (data_dir.parent / "serve.log").read_text()[-2000:]
+        assert time.monotonic() < deadline, "grader serve did not become ready"
+        time.sleep(0.2)
+
+
+def _roster(data_dir: Path) -> dict[str, str]:
+    engine = make_engine(Settings(data_dir=data_dir))
+    migrate(engine)
+    with session_scope(engine) as session:
+        tokens = {
+            "alice": add_member(session, name="Alice", email="alice@example.org").token,
+            "bob": add_member(session, name="Bob", email="bob@example.org").token,
+            "teacher": add_member(session, name="Tess", email="tess@example.org", role=Role.instructor).token,
+        }
+    engine.dispose()
+    return tokens
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    data_dir = tmp_path_factory.mktemp("service") / "data"
+    port = _free_port()
+    tokens = _roster(data_dir)
+    process = _start(data_dir, port)
+    try:
+        yield Server(f"http://127.0.0.1:{port}", data_dir, process, tokens)
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="module")
+def completed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("notebooks") / "mlp-basics.ipynb"
+    nbformat.write(complete_notebook("mlp-basics"), path)
+    return path
+
+
+def test_the_reference_notebook_gets_full_marks_and_only_its_owner_and_instructors_see_it(
+        server: Server, completed: Path) -> None:
+    submission_id = server.submit("alice", completed)
+    body = server.wait("alice", submission_id, until=("graded", "timeout", "error", "rejected"))
+    assert body["status"] == "graded" and body["attempts"] == 1 and body["late"] is False
+    result = body["result"]
+    assert isinstance(result, dict) and (result["score"], result["max_score"]) == (10.0, 10.0)
+    assert body["queued_at"] and body["started_at"] and body["finished_at"]
+    other = requests.get(f"{server.url}/api/v1/submissions/{submission_id}", headers=server.headers("bob"),
+                         timeout=30)
+    assert other.status_code == 404
+    teacher = requests.get(f"{server.url}/api/v1/submissions/{submission_id}", headers=server.headers("teacher"),
+                           timeout=30)
+    assert teacher.status_code == 200 and teacher.json()["result"]["score"] == 10.0
+    listed = requests.get(f"{server.url}/api/v1/assignments/mlp-basics/submissions",
+                          headers=server.headers("teacher"), timeout=30).json()
+    assert submission_id in [s["id"] for s in listed]
+    mine = requests.get(f"{server.url}/api/v1/submissions", headers=server.headers("bob"), timeout=30).json()
+    assert mine == []
+
+
+def test_grader_submit_prints_the_results_and_its_exit_code_says_graded_or_not(server: Server) -> None:
+    env = {**os.environ, "GRADER_SERVER": server.url, "GRADER_TOKEN": server.tokens["bob"], "COLUMNS": "200"}
+    proc = subprocess.run([sys.executable, "-m", "grader", "submit", str(STUB), "-a", "mlp-basics"],
+                          capture_output=True, text=True, env=env, timeout=240, check=False)
+    assert "mlp-basics: 0 / 10 (graded)" in proc.stdout, proc.stdout + proc.stderr
+    assert proc.returncode == 0  # graded, though with nothing earned
+    wrong = subprocess.run([sys.executable, "-m", "grader", "submit", str(STUB), "-a", "nope"], capture_output=True,
+                           text=True, env=env, timeout=60, check=False)
+    assert wrong.returncode == 2 and "404: unknown assignment 'nope'" in wrong.stderr
+
+
+def test_metrics_count_results_and_the_queue(server: Server) -> None:
+    text = requests.get(f"{server.url}/metrics", timeout=30).text
+    assert "grader_queue_depth" in text and "grader_grading_seconds_bucket" in text
+    assert 'grader_results_total{status="graded"}' in text
+
+
+def test_a_killed_server_finishes_the_running_submission_after_restart(tmp_path: Path) -> None:
+    """kill -9 while a submission is running; on restart it is graded, with exactly one result row."""
+    data_dir = tmp_path / "data"
+    tokens = _roster(data_dir)
+    slow = complete_notebook("mlp-basics")
+    slow.cells.insert(0, new_code_cell("import time\ntime.sleep(6)"))
+    notebook = tmp_path / "slow.ipynb"
+    nbformat.write(slow, notebook)
+    port = _free_port()
+    process = _start(data_dir, port)
+    server = Server(f"http://127.0.0.1:{port}", data_dir, process, tokens)
+    try:
+        submission_id = server.submit("alice", notebook)
+        server.wait("alice", submission_id, until=("running",), timeout=60)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+        server.process = process = _start(data_dir, port)
+        body = server.wait("alice", submission_id, until=("graded", "timeout", "error", "rejected"))
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
+    assert body["status"] == "graded" and body["attempts"] == 2
+    assert body["result"]["score"] == 10.0  # type: ignore[index]
+    engine = make_engine(Settings(data_dir=data_dir))
+    with session_scope(engine) as session:
+        assert session.scalar(select(func.count(Result.id)).where(Result.submission_id == submission_id)) == 1
+        assert session.get(Submission, submission_id).status == "graded"  # type: ignore[union-attr]
+    engine.dispose()
