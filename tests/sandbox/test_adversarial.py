@@ -402,6 +402,8 @@ def test_directory_listings_show_only_the_sandbox_mounts(arena: Arena) -> None:
             continue
         for name in entries:
             child = Path(path) / name
+            if child.parent == Path("/tmp") and child.name.startswith("gk-"):
+                continue  # the kernel's own socket folder (visible when the checkout lives under /tmp)
             # every visible entry leads to something the sandbox mounts on purpose
             assert any(m == child or child in m.parents for m in mounts), f"{child} is visible in the sandbox"
     assert listing["/home"] == ["student"]
