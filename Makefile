@@ -32,6 +32,7 @@ test: install
 bench: install
 	$(BIN)/python bench/grade_time.py
 	$(BIN)/python bench/pool_overhead.py
+	$(BIN)/python bench/service_burst.py
 
 # The demo course: the four assignments, one instructor, two students (fresh tokens printed).
 serve: install

@@ -48,7 +48,7 @@ def create_app(settings: Settings | None = None, *, workers: int | None = None) 
 
 _STATUS: list[tuple[type[GraderError], int]] = [
     (UnknownAssignment, status.HTTP_404_NOT_FOUND),
-    (NotebookTooLarge, status.HTTP_413_REQUEST_ENTITY_TOO_LARGE),
+    (NotebookTooLarge, status.HTTP_413_CONTENT_TOO_LARGE),
     (NotebookError, status.HTTP_422_UNPROCESSABLE_CONTENT),
     (RosterError, status.HTTP_422_UNPROCESSABLE_CONTENT),
 ]

@@ -61,12 +61,14 @@ class Dispatcher:
         return self._thread is not None and self._thread.is_alive()
 
     def stop(self) -> None:
+        """Stop taking work; gradings in progress finish (their results are taken again after a restart,
+        which finds them ``running``), so worker processes close their kernels before they exit."""
         self._stop.set()
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
         if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor.shutdown(wait=True, cancel_futures=True)
 
     def _new_executor(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),

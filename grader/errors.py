@@ -44,7 +44,8 @@ class UnknownAssignment(GraderError, LookupError):
     @classmethod
     def from_id(cls, assignment_id: str, known: list[str]) -> UnknownAssignment:
         listed = ", ".join(known) or "none"
-        return cls(f"unknown assignment {assignment_id!r} (available: {listed})")
+        shown = assignment_id if len(assignment_id) <= 80 else assignment_id[:80] + "..."
+        return cls(f"unknown assignment {shown!r} (available: {listed})")
 
 
 class RosterError(GraderError, ValueError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 import re
 from pathlib import Path
 
@@ -47,6 +48,8 @@ def parse_notebook(data: bytes, *, max_bytes: int) -> NotebookNode:
         raise NotebookError(f"not JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from exc
     except RecursionError as exc:
         raise NotebookError("not a notebook: JSON nested too deeply") from exc
+    except ValueError as exc:  # e.g. an integer of more digits than Python converts
+        raise NotebookError(f"not a notebook: {str(exc)[:200]}") from exc
     if not isinstance(raw, dict) or "cells" not in raw and "worksheets" not in raw:
         raise NotebookError("JSON but not a Jupyter notebook (no 'cells')")
     major = raw.get("nbformat")
@@ -57,10 +60,13 @@ def parse_notebook(data: bytes, *, max_bytes: int) -> NotebookNode:
             f"nbformat {major} is not supported; open and save the notebook in a current Jupyter to convert it to version 4"
         )
     try:
-        # Repair what real editors get wrong (stray metadata, missing cell ids), then validate.
-        _, repaired = nbformat.validator.normalize(raw, strip_invalid_metadata=True)
-        nb = rejoin_lines(nbformat.from_dict(repaired))  # multi-line sources are lists on disk
-        nbformat.validate(nb)
+        # Repair what real editors get wrong (stray metadata, missing cell ids), then validate;
+        # nbformat warns about each repair, which is not the submitter's error.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            _, repaired = nbformat.validator.normalize(raw, strip_invalid_metadata=True)
+            nb = rejoin_lines(nbformat.from_dict(repaired))  # multi-line sources are lists on disk
+            nbformat.validate(nb)
     except nbformat.ValidationError as exc:
         first = str(exc.message if hasattr(exc, "message") else exc).splitlines()[0][:200]
         raise NotebookError(f"invalid notebook: {first}") from exc
@@ -104,5 +110,10 @@ def disarm_network_lines(source: str) -> tuple[str, bool]:
     return "\n".join(lines), changed
 
 
+def too_large(limit: int) -> NotebookTooLarge:
+    """The error for an upload cut off at ``limit`` bytes."""
+    return NotebookTooLarge(f"notebook is over the {_mb(limit)} limit")
+
+
 def _mb(size: int) -> str:
-    return f"{size / 1_000_000:.1f} MB"
+    return f"{size / 1_000_000:.1f} MB" if size >= 100_000 else f"{size:,} bytes"

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from sqlalchemy import select
 
 from api.deps import CurrentInstructor, CurrentUser, SessionDep, SettingsDep
-from api.routes.submissions import to_public
+from api.routes.submissions import ERRORS, to_public
 from api.schemas import AssignmentPublic, GradebookRow, SubmissionPublic
 from grader.assignments import list_assignments, load_assignment
 from grader.records import Submission
@@ -15,7 +15,7 @@ from grader.submissions import counting_submissions
 router = APIRouter(prefix="/api/v1/assignments", tags=["assignments"])
 
 
-@router.get("", response_model=list[AssignmentPublic])
+@router.get("", response_model=list[AssignmentPublic], responses=ERRORS)
 def list_all(settings: SettingsDep, _user: CurrentUser) -> list[AssignmentPublic]:
     """Every assignment, with its exercises, points and submission policy."""
     listed = []
@@ -29,7 +29,7 @@ def list_all(settings: SettingsDep, _user: CurrentUser) -> list[AssignmentPublic
     return listed
 
 
-@router.get("/{assignment_id}/submissions", response_model=list[SubmissionPublic])
+@router.get("/{assignment_id}/submissions", response_model=list[SubmissionPublic], responses=ERRORS)
 def submissions_of(assignment_id: str, session: SessionDep, settings: SettingsDep,
                    _instructor: CurrentInstructor) -> list[SubmissionPublic]:
     """Instructors: every submission of an assignment, newest first."""
@@ -39,7 +39,7 @@ def submissions_of(assignment_id: str, session: SessionDep, settings: SettingsDe
     return [to_public(row) for row in rows]
 
 
-@router.get("/{assignment_id}/gradebook", response_model=list[GradebookRow])
+@router.get("/{assignment_id}/gradebook", response_model=list[GradebookRow], responses=ERRORS)
 def gradebook(assignment_id: str, session: SessionDep, settings: SettingsDep,
               _instructor: CurrentInstructor) -> list[GradebookRow]:
     """Instructors: per student, the submission that counts (latest or best, per the assignment's policy)."""

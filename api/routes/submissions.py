@@ -10,8 +10,8 @@ from sqlalchemy import select
 from api.deps import CurrentUser, SessionDep, SettingsDep
 from api.schemas import Problem, SubmissionAccepted, SubmissionPublic
 from grader.assignments import load_assignment
-from grader.errors import NotebookTooLarge
 from grader.models import GradeResult
+from grader.notebook import too_large
 from grader.records import Submission
 from grader.submissions import accept_submission, visible_submission
 
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/api/v1/submissions", tags=["submissions"])
 
 NOTEBOOK_TYPES = {"application/x-ipynb+json", "application/json", "application/octet-stream", "text/plain", ""}
 ERRORS: dict[int | str, dict[str, object]] = {
-    code: {"model": Problem} for code in (401, 404, 413, 415, 422, 429)
+    code: {"model": Problem} for code in (400, 401, 403, 404, 413, 415, 422, 429)
 }
 
 
@@ -40,7 +40,7 @@ async def submit(
     limit = _upload_limit(assignment, settings)
     data = await notebook.read(limit + 1)
     if len(data) > limit:
-        raise NotebookTooLarge(f"notebook is over the {limit / 2**20:.1f} MB limit")
+        raise too_large(limit)
     submission = accept_submission(session, user=user, assignment_id=assignment, data=data, settings=settings)
     session.commit()
     request.app.state.dispatcher.wake()

@@ -1,13 +1,44 @@
-"""The service skeleton answers /healthz with the assignments on disk."""
+"""Liveness, readiness and metrics of the running service (lifespan entered)."""
 
-from fastapi.testclient import TestClient
+from __future__ import annotations
 
-from api.main import app
+import subprocess
+import sys
+
 from grader.assignments import list_assignments
+from grader.config import REPO_ROOT
+from tests.api.conftest import Service
+
+# The same warning filters as pyproject's: a warning at import is an error.
+IMPORT_STRICTLY = """
+import warnings
+warnings.simplefilter("error")
+warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"jupyter_client\\..*|jupyter_core\\..*")
+import api.main
+"""
 
 
-def test_healthz_lists_assignments() -> None:
-    response = TestClient(app).get("/healthz")
+def test_healthz_lists_the_assignments_of_its_settings(service: Service) -> None:
+    response = service.client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "assignments": list_assignments()}
-    assert "mlp-basics" in response.json()["assignments"]
+    assert response.json() == {"status": "ok", "assignments": ["toy"]}
+    assert response.json()["assignments"] == list_assignments(service.settings)
+
+
+def test_readyz_is_ready_while_the_dispatcher_runs(service: Service) -> None:
+    response = service.client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ready", "database": True, "workers": True}
+
+
+def test_metrics_are_prometheus_text(service: Service) -> None:
+    response = service.client.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    assert "grader_queue_depth" in response.text
+
+
+def test_the_service_imports_without_warnings() -> None:
+    proc = subprocess.run([sys.executable, "-c", IMPORT_STRICTLY], cwd=REPO_ROOT, capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]

@@ -1,0 +1,118 @@
+"""The service in-process on the toy assignment, its lifespan entered, with two students and an instructor."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from api.main import create_app
+from grader.config import Settings
+from grader.db import session_scope
+from grader.records import Role, Submission, User
+from grader.roster import add_member
+from tests.conftest import FILES
+from tests.utils.toy import toy_bytes
+
+TOY_EXERCISES = FILES / "toy" / "exercises"
+TOY_REFERENCE = FILES / "toy" / "reference"
+PEOPLE = {  # who: (name, email, role)
+    "alice": ("Alice Student", "alice@example.org", Role.student),
+    "bob": ("Bob Student", "bob@example.org", Role.student),
+    "teacher": ("Tess Instructor", "tess@example.org", Role.instructor),
+}
+
+
+@dataclass
+class Service:
+    """A running app (lifespan entered), its client and the tokens of alice, bob (students) and teacher."""
+
+    app: FastAPI
+    client: TestClient
+    settings: Settings
+    tokens: dict[str, str]
+
+    def headers(self, who: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[who]}"}
+
+    def submit(self, who: str | None = "alice", notebook: bytes | None = None, *, assignment: str = "toy",
+               content_type: str = "application/x-ipynb+json", headers: dict[str, str] | None = None,
+               ) -> httpx2.Response:
+        """POST a notebook as multipart (a complete toy notebook unless given); ``who=None`` sends no token."""
+        data = toy_bytes() if notebook is None else notebook
+        sent = headers if headers is not None else (self.headers(who) if who else {})
+        return self.client.post("/api/v1/submissions", headers=sent, data={"assignment": assignment},
+                                files={"notebook": ("toy.ipynb", data, content_type)})
+
+    def submission_count(self, who: str | None = None) -> int:
+        query = select(func.count(Submission.id))
+        if who is not None:
+            query = query.join(User).where(User.email == PEOPLE[who][1])
+        with session_scope(self.app.state.engine) as session:
+            return int(session.scalar(query) or 0)
+
+    def stored_files(self) -> list[Path]:
+        """Every file under data_dir/notebooks, partial writes included."""
+        folder = self.settings.data_dir / "notebooks"
+        return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
+
+    def users(self) -> list[tuple[str, str]]:
+        """(email, role) of everyone in the users table."""
+        with session_scope(self.app.state.engine) as session:
+            return sorted((u.email, u.role.value) for u in session.scalars(select(User)))
+
+
+StartService = Callable[..., Service]
+
+
+@pytest.fixture
+def start_service(tmp_path: Path) -> Iterator[StartService]:
+    """Start services on the toy assignment; keyword arguments override the Settings. Each one stops at teardown."""
+    with ExitStack() as stack:
+        count = 0
+
+        def start(**overrides: Any) -> Service:
+            nonlocal count
+            count += 1
+            base = tmp_path / f"service{count}"
+            options: dict[str, Any] = {
+                "exercises_dir": TOY_EXERCISES, "reference_dir": TOY_REFERENCE, "cache_dir": base / "cache",
+                "data_dir": base / "data", "pool_size": 1, "submissions_per_minute": 3,
+            }
+            settings = Settings(**{**options, **overrides})
+            app = create_app(settings, workers=1)
+            client = stack.enter_context(TestClient(app))  # runs the lifespan: migrations, dispatcher
+            with session_scope(app.state.engine) as session:
+                tokens = {who: add_member(session, name=name, email=email, role=role).token
+                          for who, (name, email, role) in PEOPLE.items()}
+            return Service(app, client, settings, tokens)
+
+        yield start
+
+
+@pytest.fixture
+def service(start_service: StartService) -> Service:
+    return start_service()
+
+
+@pytest.fixture
+def exercises_with_policy(tmp_path: Path) -> Callable[[str], Path]:
+    """A copy of the toy exercises whose manifest ends with the given ``[policy]`` table body."""
+
+    def make(policy: str) -> Path:
+        target = tmp_path / f"exercises-{len(list(tmp_path.glob('exercises-*')))}"
+        shutil.copytree(TOY_EXERCISES, target)
+        manifest = target / "toy" / "manifest.toml"
+        manifest.write_text(manifest.read_text(encoding="utf-8") + f"\n[policy]\n{policy}\n", encoding="utf-8")
+        return target
+
+    return make
