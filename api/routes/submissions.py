@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile, status
@@ -15,6 +16,7 @@ from grader.notebook import too_large
 from grader.records import Submission
 from grader.submissions import accept_submission, visible_submission
 
+log = logging.getLogger("grader.service")
 router = APIRouter(prefix="/api/v1/submissions", tags=["submissions"])
 
 NOTEBOOK_TYPES = {"application/x-ipynb+json", "application/json", "application/octet-stream", "text/plain", ""}
@@ -43,6 +45,8 @@ async def submit(
         raise too_large(limit)
     submission = accept_submission(session, user=user, assignment_id=assignment, data=data, settings=settings)
     session.commit()
+    log.info("submission %s: queued (%s by %s%s)", submission.id, submission.assignment_id, user.email,
+             ", late" if submission.late else "")
     request.app.state.dispatcher.wake()
     url = str(request.url_for("read_submission", submission_id=submission.id))
     return SubmissionAccepted(id=submission.id, status=submission.status.value, url=url)

@@ -42,3 +42,17 @@ def test_the_service_imports_without_warnings() -> None:
     proc = subprocess.run([sys.executable, "-c", IMPORT_STRICTLY], cwd=REPO_ROOT, capture_output=True, text=True,
                           timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+def test_openapi_docs_are_served(service: Service) -> None:
+    assert service.client.get("/docs").status_code == 200
+    paths = service.client.get("/openapi.json").json()["paths"]
+    assert {"/api/v1/submissions", "/api/v1/submissions/{submission_id}", "/api/v1/assignments",
+            "/api/v1/assignments/{assignment_id}/submissions", "/api/v1/assignments/{assignment_id}/gradebook",
+            "/healthz", "/readyz"} <= set(paths)
+
+
+def test_readyz_says_so_when_the_dispatcher_is_down(service: Service) -> None:
+    service.app.state.dispatcher.stop()
+    response = service.client.get("/readyz")
+    assert response.status_code == 503 and response.json()["workers"] is False

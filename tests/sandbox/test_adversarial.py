@@ -832,7 +832,8 @@ def test_sys_exit_in_a_cell_is_an_ordinary_error(arena: Arena) -> None:
 
 def test_os_exit_kills_only_the_kernel(arena: Arena) -> None:
     """os._exit(0) ends the kernel: status error, nothing can be called, so 0 points."""
-    graded = arena.attack("print('EXITING', flush=True)\nimport os\nos._exit(0)")
+    # the pause lets the kernel's IOPub thread send the marker before the process ends
+    graded = arena.attack("print('EXITING', flush=True)\nimport os, time\ntime.sleep(0.5)\nos._exit(0)")
     assert graded.lines(ATTACK, "EXITING") == ["EXITING"]
     assert (ATTACK, "DeadKernelError") in graded.errors
     assert (graded.status, graded.score) == ("error", 0.0)
