@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import nbformat
+import nbformat.v4
 from nbformat import NotebookNode
 
 REPO = Path(__file__).resolve().parents[2]
@@ -133,6 +134,24 @@ def _patched(source: str, variant: dict[str, Any]) -> str:
 def original_form_notebook(assignment: str) -> NotebookNode:
     """A completed notebook in the tutorial's original form (pip cells, widgets, remote styles...)."""
     return nbformat.read(FILES / assignment / "original-form.ipynb", as_version=4)
+
+
+def assemble_original_form(sources: list[tuple[str, str]], *, colab: bool = True) -> NotebookNode:
+    """An original-form notebook from (kind, source) pairs, with stable cell ids and the tutorial's metadata
+    (a Colab origin where it had one, a kernelspec that exists nowhere)."""
+    cells = []
+    for index, (kind, source) in enumerate(sources):
+        make = nbformat.v4.new_code_cell if kind == "code" else nbformat.v4.new_markdown_cell
+        cells.append(make(source, id=f"cell-{index:02d}"))
+    metadata: dict[str, Any] = {"colab": {"provenance": []}} if colab else {}
+    metadata |= {
+        "kernelspec": {"name": "nonexistent-kernel", "display_name": "Python 3 (nonexistent)", "language": "python"},
+        "language_info": {"name": "python"},
+    }
+    nb = nbformat.v4.new_notebook(cells=cells, metadata=metadata)
+    nb.nbformat, nb.nbformat_minor = 4, 5
+    nbformat.validate(nb)
+    return nb
 
 
 def write_notebook(nb: NotebookNode, path: Path) -> Path:

@@ -15,12 +15,16 @@ Run from the repository root: ``python tests/files/decoding/make_original.py``.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[2]))
+
+from tests.utils.notebooks import assemble_original_form  # noqa: E402
+
 N_ITER = 50  # the classification and regularization runs train for 1000 iterations in the tutorial
 
 
@@ -817,23 +821,10 @@ plt.show()'''),
 
 
 def build() -> nbformat.NotebookNode:
-    """The original-form notebook, with stable cell ids."""
-    cells = []
-    for index, (kind, source) in enumerate(SOURCES):
-        if kind == "code":
-            cells.append(new_code_cell(source.replace("N_ITER", str(N_ITER)), id=f"cell-{index:02d}"))
-        else:
-            cells.append(new_markdown_cell(source, id=f"cell-{index:02d}"))
-    nb = new_notebook(cells=cells, metadata={
-        "colab": {"provenance": []},
-        "kernelspec": {"name": "nonexistent-kernel", "display_name": "Python 3 (nonexistent)",
-                       "language": "python"},
-        "language_info": {"name": "python"},
-    })
-    nb.nbformat, nb.nbformat_minor = 4, 5
-    nbformat.validate(nb)
-    return nb
-
+    """The original-form notebook, with stable cell ids and the shortened training runs."""
+    return assemble_original_form(
+        [(kind, source.replace("N_ITER", str(N_ITER)) if kind == "code" else source) for kind, source in SOURCES]
+    )
 
 if __name__ == "__main__":
     nbformat.write(build(), HERE / "original-form.ipynb")

@@ -17,12 +17,11 @@ import sys
 from pathlib import Path
 
 import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[2]))
 
-from tests.utils.notebooks import solution_source  # noqa: E402
+from tests.utils.notebooks import assemble_original_form, solution_source  # noqa: E402
 NUM_EPOCHS = 3  # the tutorial trains for 100; a few keep the grading run short
 
 
@@ -463,20 +462,7 @@ def plot_IF_curve(Rm, tau_ref):
 
 def build() -> nbformat.NotebookNode:
     """The original-form notebook, with stable cell ids."""
-    cells = []
-    for index, (kind, source) in enumerate(SOURCES):
-        make = new_code_cell if kind == "code" else new_markdown_cell
-        cells.append(make(source, id=f"cell-{index:02d}"))
-    nb = new_notebook(cells=cells, metadata={
-        "colab": {"provenance": []},
-        "kernelspec": {"name": "nonexistent-kernel", "display_name": "Python 3 (nonexistent)",
-                       "language": "python"},
-        "language_info": {"name": "python"},
-    })
-    nb.nbformat, nb.nbformat_minor = 4, 5
-    nbformat.validate(nb)
-    return nb
-
+    return assemble_original_form(SOURCES)
 
 if __name__ == "__main__":
     nbformat.write(build(), HERE / "original-form.ipynb")
