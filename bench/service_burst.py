@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -33,6 +31,7 @@ from grader.config import REPO_ROOT, Settings  # noqa: E402
 from grader.db import make_engine, migrate, session_scope  # noqa: E402
 from grader.records import Result, Submission  # noqa: E402
 from grader.roster import add_member  # noqa: E402
+from tests.utils.service import free_port, start_server  # noqa: E402
 from tests.utils.toy import toy_bytes  # noqa: E402
 
 FINAL = ("graded", "timeout", "error", "rejected")
@@ -56,13 +55,10 @@ def main() -> None:
         with session_scope(engine) as session:
             tokens = [add_member(session, name=f"Student {i}", email=f"s{i}@burst.invalid").token
                       for i in range(args.clients)]
-        port = _free_port()
-        server = subprocess.Popen([sys.executable, "-m", "grader", "serve", "--port", str(port),
-                                   "--workers", str(args.workers)], env=env, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL)
+        port = free_port()
+        server = start_server(env, port=port, workers=args.workers)
         try:
             url = f"http://127.0.0.1:{port}"
-            _wait_ready(url)
             notebook = toy_bytes()
             reads: list[float] = []
             ids: list[str] = []
@@ -120,24 +116,6 @@ def _client(url: str, token: str, notebook: bytes, count: int, reads: list[float
             time.sleep(0.5)
     with lock:
         ids.extend(mine)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _wait_ready(url: str) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"{url}/readyz", timeout=2).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("grader serve did not become ready")
 
 
 if __name__ == "__main__":

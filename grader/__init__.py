@@ -11,13 +11,15 @@ from typing import Any
 from grader.assignments import Assignment, list_assignments, load_assignment
 from grader.config import Settings, get_settings
 from grader.errors import GraderError
-from grader.grading import check_namespace, grade_notebook, grade_path
+from grader.grading import grade_notebook, grade_path
 from grader.models import GradeResult
+from grader.pool import KernelPool
 
 __all__ = [
     "Assignment",
     "GradeResult",
     "GraderError",
+    "KernelPool",
     "Settings",
     "check",
     "get_settings",

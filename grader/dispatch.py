@@ -111,7 +111,7 @@ class Dispatcher:
             del self._running[submission_id]
             try:
                 item = future.result()
-            except (BrokenProcessPool, Exception) as exc:  # the worker process died under it
+            except Exception as exc:  # the grading raised outside grader's errors, or its process died
                 broken = broken or isinstance(exc, BrokenProcessPool)
                 self._lost(submission_id, f"{type(exc).__name__}: {exc}")
                 continue

@@ -111,7 +111,7 @@ class GraderKernelManager(AsyncKernelManager):
             )
             self.connection_file = str(sandbox.connection_file)
             self.write_connection_file()
-            sandbox.share_connection_file()
+            sandbox.unseal()
 
     def client(self, **kwargs: Any) -> Any:
         return super().client(max_message_bytes=self.max_message_bytes, **kwargs)

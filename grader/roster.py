@@ -36,6 +36,12 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _new_token() -> tuple[str, str]:
+    """A fresh token and the digest stored for it."""
+    token = secrets.token_urlsafe(32)
+    return token, hash_token(token)
+
+
 def add_member(session: Session, *, name: str, email: str, role: Role = Role.student) -> Member:
     """Add a student or instructor and make their token; ``RosterError`` for a bad or taken email."""
     name, email = name.strip(), email.strip().lower()
@@ -45,8 +51,8 @@ def add_member(session: Session, *, name: str, email: str, role: Role = Role.stu
         raise RosterError(f"{email!r} is not an email address")
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise RosterError(f"{email} is already on the roster")
-    token = secrets.token_urlsafe(32)
-    session.add(User(name=name, email=email, role=role, token_sha256=hash_token(token)))
+    token, digest = _new_token()
+    session.add(User(name=name, email=email, role=role, token_sha256=digest))
     session.flush()
     return Member(name, email, role, token)
 
@@ -101,7 +107,6 @@ def seed_demo(session: Session) -> list[Member]:
         if user is None:
             members.append(add_member(session, name=name, email=email, role=role))
             continue
-        token = secrets.token_urlsafe(32)
-        user.token_sha256 = hash_token(token)
+        token, user.token_sha256 = _new_token()
         members.append(Member(user.name, user.email, user.role, token))
     return members

@@ -194,11 +194,6 @@ class Cgroup:
     def pids(self) -> list[int]:
         return [int(p) for p in (self.dirs["pids"] / "cgroup.procs").read_text().split()]
 
-    def memory_bytes(self) -> int:
-        """Memory in use now (tmpfs files included)."""
-        name = "memory.current" if self.version == 2 else "memory.usage_in_bytes"
-        return int((self.dirs["memory"] / name).read_text())
-
     def remove(self) -> None:
         """Kill whatever is left inside, wait for it to go, then delete the cgroup."""
         for folder in self.dirs.values():
@@ -275,12 +270,8 @@ class Sandbox:
     def connection_file(self) -> Path:
         return self.ipc_dir / "kernel.json"
 
-    def share_connection_file(self) -> None:
-        """Let the sandbox's uid read the connection file jupyter_client wrote (mode 0600)."""
-        self.unseal()
-
     def unseal(self) -> None:
-        """Let a starting kernel read its connection file and create its sockets."""
+        """Let a starting kernel read its connection file (jupyter_client writes it 0600) and create its sockets."""
         if self.as_root:
             os.chown(self.ipc_dir, self.uid, self.uid)
             os.chown(self.connection_file, self.uid, self.uid)

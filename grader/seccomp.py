@@ -13,6 +13,7 @@ unprivileged uid are the first.
 from __future__ import annotations
 
 import errno
+import functools
 import platform
 import struct
 
@@ -53,6 +54,7 @@ def supported() -> bool:
     return platform.machine() in _ARCHES
 
 
+@functools.cache
 def build_filter(machine: str | None = None) -> bytes:
     """The filter program (``struct sock_filter[]``) for ``machine`` (default: this one)."""
     arch, numbers = _ARCHES[machine or platform.machine()]

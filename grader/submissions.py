@@ -25,9 +25,6 @@ from grader.models import GradeResult
 from grader.notebook import parse_notebook
 from grader.records import Result, Role, Submission, SubmissionStatus, User, utcnow
 
-FINAL = (SubmissionStatus.graded, SubmissionStatus.timeout, SubmissionStatus.error, SubmissionStatus.rejected)
-
-
 def accept_submission(session: Session, *, user: User, assignment_id: str, data: bytes, settings: Settings,
                       now: dt.datetime | None = None) -> Submission:
     """Validate an upload and store it, queued; raises a ``GraderError`` saying what is wrong.
@@ -38,8 +35,7 @@ def accept_submission(session: Session, *, user: User, assignment_id: str, data:
     now = now or utcnow()
     assignment = load_assignment(assignment_id, settings)
     policy = assignment.manifest.policy
-    max_bytes = int(policy.max_upload_mib * MiB) if policy.max_upload_mib else settings.max_notebook_bytes
-    parse_notebook(data, max_bytes=max_bytes)
+    parse_notebook(data, max_bytes=upload_limit(assignment, settings))
     late = policy.deadline is not None and now > policy.deadline
     if late and policy.late == "refuse":
         raise SubmissionRefused(f"the deadline of {assignment.id} ({policy.deadline:%Y-%m-%d %H:%M %Z}) has passed")
@@ -53,6 +49,12 @@ def accept_submission(session: Session, *, user: User, assignment_id: str, data:
     session.flush()
     _write_atomically(path, data)
     return submission
+
+
+def upload_limit(assignment: Assignment, settings: Settings) -> int:
+    """The largest notebook the assignment takes, in bytes (its policy, else the setting)."""
+    policy = assignment.manifest.policy
+    return int(policy.max_upload_mib * MiB) if policy.max_upload_mib else settings.max_notebook_bytes
 
 
 def _check_rate(session: Session, *, user: User, assignment: Assignment, settings: Settings,

@@ -14,7 +14,7 @@ from grader.assignments import load_assignment
 from grader.models import GradeResult
 from grader.notebook import too_large
 from grader.records import Submission
-from grader.submissions import accept_submission, visible_submission
+from grader.submissions import accept_submission, upload_limit, visible_submission
 
 log = logging.getLogger("grader.service")
 router = APIRouter(prefix="/api/v1/submissions", tags=["submissions"])
@@ -39,7 +39,7 @@ async def submit(
     if content_type not in NOTEBOOK_TYPES:
         raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
                             f"the notebook part is {content_type}; send the .ipynb file as application/x-ipynb+json")
-    limit = _upload_limit(assignment, settings)
+    limit = upload_limit(load_assignment(assignment, settings), settings)  # 404 for an unknown id
     data = await notebook.read(limit + 1)
     if len(data) > limit:
         raise too_large(limit)
@@ -50,11 +50,6 @@ async def submit(
     request.app.state.dispatcher.wake()
     url = str(request.url_for("read_submission", submission_id=submission.id))
     return SubmissionAccepted(id=submission.id, status=submission.status.value, url=url)
-
-
-def _upload_limit(assignment_id: str, settings: SettingsDep) -> int:
-    policy = load_assignment(assignment_id, settings).manifest.policy  # 404 for an unknown id
-    return int(policy.max_upload_mib * 2**20) if policy.max_upload_mib else settings.max_notebook_bytes
 
 
 @router.get("", response_model=list[SubmissionPublic], responses=ERRORS)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -27,6 +26,7 @@ from grader.db import make_engine, migrate, session_scope
 from grader.records import Result, Role, Submission
 from grader.roster import add_member
 from tests.utils.notebooks import complete_notebook
+from tests.utils.service import free_port, start_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -65,33 +65,13 @@ class Server:
             time.sleep(0.2)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _environment(data_dir: Path) -> dict[str, str]:
     return {**os.environ, "GRADER_DATA_DIR": str(data_dir), "GRADER_POOL_SIZE": "1",
             "GRADER_CACHE_DIR": str(data_dir.parent / "cache")}
 
 
 def _start(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
-    with open(data_dir.parent / "serve.log", "ab") as log:  # the child keeps its own copy of the fd
-        process = subprocess.Popen(
-            [sys.executable, "-m", "grader", "serve", "--port", str(port), "--workers", "1"],
-            env=_environment(data_dir), stdout=subprocess.DEVNULL, stderr=log,
-        )
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
-                return process
-        except requests.ConnectionError:
-            pass
-        assert process.poll() is None, (data_dir.parent / "serve.log").read_text()[-2000:]
-        assert time.monotonic() < deadline, "grader serve did not become ready"
-        time.sleep(0.2)
+    return start_server(_environment(data_dir), port=port, workers=1, log=data_dir.parent / "serve.log")
 
 
 def _roster(data_dir: Path) -> dict[str, str]:
@@ -110,7 +90,7 @@ def _roster(data_dir: Path) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     data_dir = tmp_path_factory.mktemp("service") / "data"
-    port = _free_port()
+    port = free_port()
     tokens = _roster(data_dir)
     process = _start(data_dir, port)
     try:
@@ -176,7 +156,7 @@ def test_a_killed_server_finishes_the_running_submission_after_restart(tmp_path:
     slow.cells.insert(0, new_code_cell("import time\ntime.sleep(6)"))
     notebook = tmp_path / "slow.ipynb"
     nbformat.write(slow, notebook)
-    port = _free_port()
+    port = free_port()
     process = _start(data_dir, port)
     server = Server(f"http://127.0.0.1:{port}", data_dir, process, tokens)
     try:
