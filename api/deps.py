@@ -10,9 +10,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from grader.config import Settings
-from grader.db import session_scope
-from grader.records import Role, User
-from grader.roster import authenticate
+from grader.service.db import session_scope
+from grader.service.records import Role, User
+from grader.service.roster import authenticate
 
 _bearer = HTTPBearer(auto_error=False, description="the token `grader roster` printed")
 

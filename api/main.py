@@ -12,8 +12,8 @@ from fastapi.responses import JSONResponse
 from api.metrics import Metrics
 from api.routes import assignments, health, submissions
 from grader.config import Settings, get_settings
-from grader.db import make_engine, migrate
-from grader.dispatch import Dispatcher
+from grader.service.db import make_engine, migrate
+from grader.service.dispatch import Dispatcher
 from grader.errors import (GraderError, NotebookError, NotebookTooLarge, RosterError, SubmissionRefused,
                            UnknownAssignment)
 

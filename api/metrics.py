@@ -9,8 +9,8 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine
 
-from grader.db import session_scope
-from grader.submissions import queue_depth
+from grader.service.db import session_scope
+from grader.service.submissions import queue_depth
 
 
 class _QueueDepth(Collector):

@@ -28,9 +28,9 @@ from sqlalchemy import func, select
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from grader.config import REPO_ROOT, Settings  # noqa: E402
-from grader.db import make_engine, migrate, session_scope  # noqa: E402
-from grader.records import Result, Submission  # noqa: E402
-from grader.roster import add_member  # noqa: E402
+from grader.service.db import make_engine, migrate, session_scope  # noqa: E402
+from grader.service.records import Result, Submission  # noqa: E402
+from grader.service.roster import add_member  # noqa: E402
 from tests.utils.service import free_port, start_server  # noqa: E402
 from tests.utils.toy import toy_bytes  # noqa: E402
 

@@ -22,10 +22,10 @@ from grader.config import Settings, get_settings
 from grader.errors import GraderError, NotebookError
 from grader.grading import grade_path
 from grader.client import client_config, submit_and_wait
-from grader.db import make_engine, migrate, session_scope
+from grader.service.db import make_engine, migrate, session_scope
 from grader.models import GradeResult
-from grader.records import Role
-from grader.roster import Member, add_member, import_roster, seed_demo
+from grader.service.records import Role
+from grader.service.roster import Member, add_member, import_roster, seed_demo
 from grader.sandbox import tool_paths, warn_unsandboxed
 
 T = TypeVar("T")

@@ -9,8 +9,8 @@ from api.deps import CurrentInstructor, CurrentUser, SessionDep, SettingsDep
 from api.routes.submissions import ERRORS, to_public
 from api.schemas import AssignmentPublic, GradebookRow, SubmissionPublic
 from grader.assignments import list_assignments, load_assignment
-from grader.records import Submission
-from grader.submissions import counting_submissions
+from grader.service.records import Submission
+from grader.service.submissions import counting_submissions
 
 router = APIRouter(prefix="/api/v1/assignments", tags=["assignments"])
 

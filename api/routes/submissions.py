@@ -13,8 +13,8 @@ from api.schemas import Problem, SubmissionAccepted, SubmissionPublic
 from grader.assignments import load_assignment
 from grader.models import GradeResult
 from grader.notebook import too_large
-from grader.records import Submission
-from grader.submissions import accept_submission, upload_limit, visible_submission
+from grader.service.records import Submission
+from grader.service.submissions import accept_submission, upload_limit, visible_submission
 
 log = logging.getLogger("grader.service")
 router = APIRouter(prefix="/api/v1/submissions", tags=["submissions"])

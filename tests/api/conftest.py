@@ -17,9 +17,9 @@ from sqlalchemy import func, select
 
 from api.main import create_app
 from grader.config import Settings
-from grader.db import session_scope
-from grader.records import Role, Submission, User
-from grader.roster import add_member
+from grader.service.db import session_scope
+from grader.service.records import Role, Submission, User
+from grader.service.roster import add_member
 from tests.conftest import FILES
 from tests.utils.toy import toy_bytes
 

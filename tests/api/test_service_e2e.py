@@ -22,9 +22,9 @@ from nbformat.v4 import new_code_cell
 from sqlalchemy import func, select
 
 from grader.config import REPO_ROOT, Settings
-from grader.db import make_engine, migrate, session_scope
-from grader.records import Result, Role, Submission
-from grader.roster import add_member
+from grader.service.db import make_engine, migrate, session_scope
+from grader.service.records import Result, Role, Submission
+from grader.service.roster import add_member
 from tests.utils.notebooks import complete_notebook
 from tests.utils.service import free_port, start_server
 

@@ -13,12 +13,12 @@ from sqlalchemy import Engine
 
 from grader.assignments import load_assignment
 from grader.config import Settings
-from grader.db import make_engine, migrate, session_scope
+from grader.service.db import make_engine, migrate, session_scope
 from grader.errors import SubmissionRefused
 from grader.models import ExecutionInfo, GradeResult
-from grader.records import Submission, SubmissionStatus, User
-from grader.roster import add_member
-from grader.submissions import (accept_submission, claim, counting_submissions, finish, queued_ids, recover,
+from grader.service.records import Submission, SubmissionStatus, User
+from grader.service.roster import add_member
+from grader.service.submissions import (accept_submission, claim, counting_submissions, finish, queued_ids, recover,
                                 requeue)
 from tests.conftest import FILES
 from tests.utils.toy import toy_bytes

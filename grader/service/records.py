@@ -1,6 +1,6 @@
 """The service's tables (SQLAlchemy 2): people, submissions and their results.
 
-The schema evolves only through Alembic (``grader/migrations``); a test checks
+The schema evolves only through Alembic (``grader/service/migrations``); a test checks
 that these models and the migrations agree.
 """
 

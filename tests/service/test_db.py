@@ -13,8 +13,8 @@ from sqlalchemy import Engine, create_engine, inspect, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from grader.config import Settings
-from grader.db import make_engine, migrate, session_scope
-from grader.records import Base, Result, Role, Submission, User
+from grader.service.db import make_engine, migrate, session_scope
+from grader.service.records import Base, Result, Role, Submission, User
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432"
 

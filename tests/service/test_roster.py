@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from grader.config import Settings
-from grader.db import make_engine, migrate, session_scope
+from grader.service.db import make_engine, migrate, session_scope
 from grader.errors import RosterError
-from grader.records import Role, User
-from grader.roster import add_member, authenticate, hash_token, import_roster, seed_demo
+from grader.service.records import Role, User
+from grader.service.roster import add_member, authenticate, hash_token, import_roster, seed_demo
 
 
 @pytest.fixture

@@ -1,10 +1,10 @@
-"""Alembic's entry point: migrations run on the engine grader hands over (``grader.db.migrate``)."""
+"""Alembic's entry point: migrations run on the engine grader hands over (``grader.service.db.migrate``)."""
 
 from __future__ import annotations
 
 from alembic import context
 
-from grader.records import Base
+from grader.service.records import Base
 
 engine = context.config.attributes["engine"]
 with engine.begin() as connection:

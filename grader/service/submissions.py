@@ -23,7 +23,7 @@ from grader.config import MiB, Settings
 from grader.errors import SubmissionRefused
 from grader.models import GradeResult
 from grader.notebook import parse_notebook
-from grader.records import Result, Role, Submission, SubmissionStatus, User, utcnow
+from grader.service.records import Result, Role, Submission, SubmissionStatus, User, utcnow
 
 def accept_submission(session: Session, *, user: User, assignment_id: str, data: bytes, settings: Settings,
                       now: dt.datetime | None = None) -> Submission:

@@ -21,9 +21,9 @@ from sqlalchemy import Engine
 
 from grader.batch import BatchItem, grade_file, start_worker
 from grader.config import Settings
-from grader.db import session_scope
-from grader.records import Submission
-from grader.submissions import claim, finish, queued_ids, recover, requeue
+from grader.service.db import session_scope
+from grader.service.records import Submission
+from grader.service.submissions import claim, finish, queued_ids, recover, requeue
 
 log = logging.getLogger(__name__)
 
