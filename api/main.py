@@ -5,17 +5,24 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, status
+from fastapi import FastAPI, Request, Response, status
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.deps import LoginRequired
+from api.errors import error_status
 from api.metrics import Metrics
-from api.routes import assignments, health, submissions
+from api.routes import assignments, dashboard, docs, health, me, pages, submissions
+from api.routes.docs import VENDOR_ASSETS
+from api.security import SecurityHeaders
+from api.templating import STATIC, error_page, is_page
 from grader.config import Settings, get_settings
 from grader.service.db import make_engine, migrate
 from grader.service.dispatch import Dispatcher
-from grader.errors import (GraderError, NotebookError, NotebookTooLarge, RosterError, SubmissionRefused,
-                           UnknownAssignment)
+from grader.errors import GraderError, TooManySubmissions
 
 
 def create_app(settings: Settings | None = None, *, workers: int | None = None) -> FastAPI:
@@ -36,38 +43,44 @@ def create_app(settings: Settings | None = None, *, workers: int | None = None) 
             app.state.dispatcher.stop()
             app.state.engine.dispose()
 
-    app = FastAPI(title="grader", version="0.1.0", lifespan=lifespan,
+    app = FastAPI(title="grader", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Sandboxed grading of deep-learning notebook exercises.")
-    app.include_router(health.router)
-    app.include_router(assignments.router)
-    app.include_router(submissions.router)
+    # every asset is served from here: grading machines have no internet, and the CSP allows 'self' only
+    app.mount("/static/vendor", StaticFiles(directory=VENDOR_ASSETS), name="vendor")
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for router in (health.router, assignments.router, submissions.router, docs.router, pages.router,
+                   dashboard.router, me.router):
+        app.include_router(router)
+    app.add_middleware(SecurityHeaders)
     app.add_exception_handler(GraderError, _grader_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     return app
 
 
-_STATUS: list[tuple[type[GraderError], int]] = [
-    (UnknownAssignment, status.HTTP_404_NOT_FOUND),
-    (NotebookTooLarge, status.HTTP_413_CONTENT_TOO_LARGE),
-    (NotebookError, status.HTTP_422_UNPROCESSABLE_CONTENT),
-    (RosterError, status.HTTP_422_UNPROCESSABLE_CONTENT),
-]
+async def _grader_error(request: Request, exc: GraderError) -> Response:
+    """The one place grader's errors become HTTP answers: a status and a sentence (a page for pages)."""
+    code = error_status(exc)
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManySubmissions) else None
+    if is_page(request.url.path):
+        return error_page(request, code, str(exc), headers=headers)
+    return JSONResponse({"detail": str(exc)}, code, headers=headers)
 
 
-async def _grader_error(_request: Request, exc: GraderError) -> JSONResponse:
-    """The one place grader's errors become HTTP answers: a status and a sentence."""
-    if isinstance(exc, SubmissionRefused):
-        if exc.retry_after is not None:
-            return JSONResponse({"detail": str(exc)}, status.HTTP_429_TOO_MANY_REQUESTS,
-                                headers={"Retry-After": str(exc.retry_after)})
-        return JSONResponse({"detail": str(exc)}, status.HTTP_403_FORBIDDEN)
-    code = next((code for kind, code in _STATUS if isinstance(exc, kind)), status.HTTP_500_INTERNAL_SERVER_ERROR)
-    return JSONResponse({"detail": str(exc)}, code)
+async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    """Pages answer in HTML (sign-in redirects, a readable 403 or 404); the API keeps its JSON."""
+    if not is_page(request.url.path):
+        return await http_exception_handler(request, exc)
+    if isinstance(exc, LoginRequired):
+        return RedirectResponse(exc.location, status.HTTP_303_SEE_OTHER)
+    return error_page(request, exc.status_code, str(exc.detail))
 
 
-async def _invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
     """FastAPI's validation errors as one sentence naming each field."""
     problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:]) or 'body'}: {e['msg']}" for e in exc.errors())
+    if is_page(request.url.path):
+        return error_page(request, status.HTTP_422_UNPROCESSABLE_CONTENT, f"the form is incomplete: {problems}")
     hint = " (submit multipart/form-data with the fields 'assignment' and 'notebook')"
     return JSONResponse({"detail": problems + hint}, status.HTTP_422_UNPROCESSABLE_CONTENT)
 

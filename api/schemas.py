@@ -61,12 +61,21 @@ class Ready(BaseModel):
 
 
 class GradebookRow(BaseModel):
-    """The submission that counts for one student (per the assignment's ``counts`` policy)."""
+    """One roster student and the submission that counts for them (per the assignment's ``counts`` policy);
+    ``submission`` and ``score`` are null for a student who never submitted."""
 
     student: str
     name: str
-    submission: str
-    score: float
+    submission: str | None
+    score: float | None
     max_score: float
+    exercises: dict[str, float | None]
     status: str
     late: bool
+    submissions: int
+
+
+class Regraded(BaseModel):
+    """The submissions put back in the queue by a regrade; each gets a new result version."""
+
+    submissions: list[str]

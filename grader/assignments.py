@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt, ValidationError, field_validator
 
-from grader.config import Settings, get_settings
+from grader.config import MiB, Settings, get_settings
 from grader.errors import ManifestError, UnknownAssignment
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
@@ -138,6 +138,11 @@ class Assignment:
 
     def call_timeout(self, settings: Settings) -> float:
         return self.manifest.limits.call_timeout_s or settings.call_timeout_s
+
+    def max_notebook_bytes(self, settings: Settings) -> int:
+        """The largest notebook this assignment takes: its policy, else the setting (upload and grading alike)."""
+        limit = self.manifest.policy.max_upload_mib
+        return int(limit * MiB) if limit else settings.max_notebook_bytes
 
 
 def list_assignments(settings: Settings | None = None) -> list[str]:

@@ -18,10 +18,12 @@ from dataclasses import dataclass
 from multiprocessing.util import Finalize
 from pathlib import Path
 
+from grader.assignments import load_assignment
 from grader.config import Settings
-from grader.errors import GraderError
-from grader.grading import grade_path
-from grader.models import GradeResult
+from grader.errors import GraderError, NotebookError
+from grader.grading import execute_and_grade
+from grader.models import GradeResult, SubmissionStatus
+from grader.notebook import cap_outputs, read_notebook_file, write_notebook
 from grader.pool import KernelPool
 
 _POOL: KernelPool | None = None
@@ -30,15 +32,18 @@ _PR_SET_PDEATHSIG = 1
 
 @dataclass(frozen=True)
 class BatchItem:
-    """One notebook's outcome: a result, or the reason it could not be graded."""
+    """One notebook's outcome: a result, or the reason it could not be graded (``rejected``: not a gradable
+    notebook; ``error``: grading itself failed)."""
 
     path: Path
     result: GradeResult | None
     error: str | None = None
+    failed_as: SubmissionStatus = SubmissionStatus.error
+    executed_path: Path | None = None  # where the notebook as it ran was written, if asked for
 
     @property
-    def status(self) -> str:
-        return self.result.status if self.result else "rejected"
+    def status(self) -> SubmissionStatus:
+        return self.result.status if self.result else self.failed_as
 
 
 def notebooks_in(paths: Iterable[Path]) -> list[Path]:
@@ -109,11 +114,27 @@ def _die_with_parent() -> None:
         os._exit(1)
 
 
-def grade_file(path: Path, assignment: str, seed: int | None = None) -> BatchItem:
-    """Grade one notebook file in a grading process (see ``start_worker``)."""
+def grade_file(path: Path, assignment: str, seed: int | None = None, *,
+               executed_to: Path | None = None) -> BatchItem:
+    """Grade one notebook file in a grading process (see ``start_worker``).
+
+    ``executed_to``: also write the notebook as it ran there (outputs capped at
+    ``settings.max_executed_notebook_bytes``), for the instructor's pages.
+    """
     assert _POOL is not None
+    settings = _POOL.settings
     try:
-        return BatchItem(path, grade_path(path, assignment=assignment, seed=seed, settings=_POOL.settings,
-                                          pool=_POOL))
+        target = load_assignment(assignment, settings)
+        nb = read_notebook_file(path, max_bytes=target.max_notebook_bytes(settings))
+    except NotebookError as exc:
+        return BatchItem(path, None, str(exc), failed_as=SubmissionStatus.rejected)
     except GraderError as exc:
         return BatchItem(path, None, str(exc))
+    try:
+        result, executed = execute_and_grade(nb, assignment=target, seed=seed, settings=settings, pool=_POOL)
+    except GraderError as exc:
+        return BatchItem(path, None, str(exc))
+    if executed_to is None:
+        return BatchItem(path, result)
+    write_notebook(cap_outputs(executed, settings.max_executed_notebook_bytes), executed_to)
+    return BatchItem(path, result, executed_path=executed_to)

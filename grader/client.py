@@ -10,15 +10,10 @@ from pathlib import Path
 
 import requests
 
-from grader.errors import GraderError
-from grader.models import GradeResult
+from grader.errors import ServiceError
+from grader.models import FINAL_STATUSES, GradeResult
 
 CONFIG_FILE = Path("~/.config/grader/config.toml").expanduser()
-FINAL = ("graded", "timeout", "error", "rejected")
-
-
-class ServiceError(GraderError):
-    """The service refused the request or could not be reached."""
 
 
 def client_config(server: str | None, token: str | None, config_file: Path = CONFIG_FILE) -> tuple[str, str]:
@@ -53,7 +48,7 @@ def submit_and_wait(notebook: Path, *, assignment: str, server: str, token: str,
         status = str(submission["status"])
         if on_status:
             on_status(status)
-        if status in FINAL:
+        if status in FINAL_STATUSES:
             if submission.get("result") is None:
                 raise ServiceError(f"submission {submission['id']} ended {status}: {submission.get('error')}")
             return GradeResult.model_validate(submission["result"])

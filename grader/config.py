@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     kernel_threads: PositiveInt = Field(1, description="OMP/MKL threads per kernel: parallel kernels share the cores")
     kernel_startup_timeout_s: PositiveFloat = Field(60.0, description="time a kernel gets to start")
     max_cell_output_bytes: PositiveInt = Field(MiB, description="output kept per cell; the rest is dropped")
+    max_executed_notebook_bytes: PositiveInt = Field(
+        16 * MiB, description="largest executed notebook (with outputs) kept for the instructor's pages; "
+                              "past it the largest outputs are replaced by a note")
     max_reply_bytes: PositiveInt = Field(64 * MiB, description="largest reply the kernel may send")
     max_reply_items: PositiveInt = Field(1_000_000, description="most values in one reply")
     max_reply_depth: PositiveInt = Field(32, description="deepest nesting in one reply")
@@ -57,6 +60,7 @@ class Settings(BaseSettings):
     submissions_per_minute: PositiveInt = Field(10, description="per student and assignment; more get 429")
     max_attempts: PositiveInt = Field(3, description="gradings tried per submission before it ends as error")
     workers: PositiveInt = Field(2, description="grading processes of `grader serve`")
+    session_hours: PositiveFloat = Field(12.0, description="how long a browser stays signed in")
 
     @property
     def database(self) -> str:

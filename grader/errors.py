@@ -9,7 +9,10 @@
     ├── RosterError (ValueError)    a roster entry is invalid or its email is taken
     ├── NotebookError (ValueError)  the submitted file is not a gradable notebook
     │   └── NotebookTooLarge        over the upload size limit
-    ├── SubmissionRefused           deadline passed (refuse policy) or rate limit reached
+    ├── SubmissionRefused           the service will not take this submission now
+    │   ├── DeadlinePassed          the deadline has passed and the policy refuses late work
+    │   └── TooManySubmissions      the rate limit is reached (``retry_after`` seconds)
+    ├── ServiceError                the grading service refused a request or could not be reached
     ├── SuiteError                  a test suite is broken (our bug, never the student's)
     ├── KernelError                 the student's kernel could not start or died
     │   └── SandboxError            bubblewrap is missing or the sandbox could not start
@@ -61,11 +64,23 @@ class NotebookTooLarge(NotebookError):
 
 
 class SubmissionRefused(GraderError):
-    """The service will not take this submission now (deadline passed, too many submissions)."""
+    """The service will not take this submission now (one of the two cases below)."""
 
-    def __init__(self, message: str, *, retry_after: int | None = None) -> None:
+
+class DeadlinePassed(SubmissionRefused):
+    """The assignment's deadline has passed and its policy refuses late submissions."""
+
+
+class TooManySubmissions(SubmissionRefused):
+    """The student reached the submission rate limit; ``retry_after`` says when to try again."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class ServiceError(GraderError):
+    """The grading service refused a request or could not be reached (the client's side)."""
 
 
 class SuiteError(GraderError):

@@ -16,7 +16,7 @@ from grader.config import Settings, get_settings
 from grader.errors import ChannelError, KernelError, SuiteError
 from grader.execution import ExecutionReport, execute_notebook
 from grader.kernel import Kernel, blocking_client, interrupt, running_kernel
-from grader.models import CellError, ExecutionInfo, GradeResult, Status
+from grader.models import CellError, ExecutionInfo, GradeResult, SubmissionStatus
 from grader.notebook import prepare_for_grading, read_notebook_file
 from grader.pool import KernelPool
 from grader.sandbox import warn_unsandboxed
@@ -33,7 +33,7 @@ def grade_path(path: Path, *, assignment: str | Assignment, hidden: bool = True,
     """Validate the notebook file at ``path`` and grade it (see ``grade_notebook``)."""
     settings = settings or get_settings()
     target = assignment if isinstance(assignment, Assignment) else load_assignment(assignment, settings)
-    nb = read_notebook_file(path, max_bytes=settings.max_notebook_bytes)
+    nb = read_notebook_file(path, max_bytes=target.max_notebook_bytes(settings))
     return grade_notebook(nb, assignment=target, hidden=hidden, seed=seed, settings=settings, pool=pool,
                           sandboxed=sandboxed)
 
@@ -109,7 +109,7 @@ def grade_in_kernel(kernel: Kernel, nb: NotebookNode, *, assignment: Assignment,
         outcomes = _run(assignment, student=_student(transport, assignment, settings), reference=reference,
                         seed=seed, hidden=hidden, settings=settings)
     result = score_outcomes(
-        assignment.manifest, outcomes, status=_status(report) if reached else "error", require_all=hidden,
+        assignment.manifest, outcomes, status=_status(report) if reached else SubmissionStatus.error, require_all=hidden,
         execution=ExecutionInfo(duration_s=report.duration_s, cell_errors=report.cell_errors),
     )
     return result, nb
@@ -156,7 +156,7 @@ def check_namespace(namespace: dict[str, Any], *, assignment: Assignment, exerci
                     settings=settings)
     if exercise is not None:
         outcomes = [o for o in outcomes if o.exercise == exercise]
-    return score_outcomes(assignment.manifest, outcomes, status="graded", require_all=False,
+    return score_outcomes(assignment.manifest, outcomes, status=SubmissionStatus.graded, require_all=False,
                           execution=ExecutionInfo(duration_s=0.0, cell_errors=[]))
 
 
@@ -176,9 +176,9 @@ def _run(assignment: Assignment, *, student: Student, reference: Any, seed: int,
                       hidden_root=assignment.hidden_tests, rootdir=assignment.exercise_dir.parent.parent)
 
 
-def _status(report: ExecutionReport) -> Status:
+def _status(report: ExecutionReport) -> SubmissionStatus:
     if report.kernel_died:
-        return "error"
+        return SubmissionStatus.error
     if report.timed_out:
-        return "timeout"
-    return "graded"
+        return SubmissionStatus.timeout
+    return SubmissionStatus.graded

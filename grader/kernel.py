@@ -38,7 +38,8 @@ DEFAULT_MAX_MESSAGE_BYTES = 65 * 1024 * 1024
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 PREAMBLE = Path(__file__).with_name("kernel_preamble.py")
 KERNEL_ENV = {
-    "MPLBACKEND": "Agg",
+    # Jupyter's own inline backend: figures become PNG outputs the instructor sees in the executed notebook.
+    "MPLBACKEND": "module://matplotlib_inline.backend_inline",
     "PYTHONUNBUFFERED": "1",
     "PYTHONDONTWRITEBYTECODE": "1",
     "PYDEVD_DISABLE_FILE_VALIDATION": "1",

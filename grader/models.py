@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import enum
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
-Status = Literal["graded", "timeout", "error", "rejected"]
+
+class SubmissionStatus(enum.StrEnum):
+    """The one status enum: where a submission is (``queued``, ``running``) or how it ended (the rest)."""
+
+    queued = "queued"
+    running = "running"
+    graded = "graded"        # every cell ran (errors in them included) and the suites judged it
+    timeout = "timeout"      # a cell or the whole notebook ran out of time; finished exercises keep their points
+    error = "error"          # the kernel died or grading failed
+    rejected = "rejected"    # the file is not a gradable notebook
+
+
+FINAL_STATUSES = frozenset({SubmissionStatus.graded, SubmissionStatus.timeout, SubmissionStatus.error,
+                            SubmissionStatus.rejected})
 
 
 class _Model(BaseModel):
@@ -53,8 +66,15 @@ class GradeResult(_Model):
     """The whole verdict on one submission."""
 
     assignment: str
-    status: Status
+    status: SubmissionStatus
     score: float
     max_score: float
     exercises: list[ExerciseResult]
     execution: ExecutionInfo
+
+    @field_validator("status")
+    @classmethod
+    def _final(cls, status: SubmissionStatus) -> SubmissionStatus:
+        if status not in FINAL_STATUSES:
+            raise ValueError(f"a result's status is final, not {status.value}")
+        return status

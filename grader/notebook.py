@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import nbformat
+import nbformat.v4
 from nbformat import NotebookNode
 from nbformat.v4.rwbase import rejoin_lines
 
@@ -108,6 +109,34 @@ def disarm_network_lines(source: str) -> tuple[str, bool]:
             lines[i] = f"{match['indent']}pass  # grader: offline, skipped: {line.strip()[:80]}"
             changed = True
     return "\n".join(lines), changed
+
+
+def cap_outputs(nb: NotebookNode, max_bytes: int) -> NotebookNode:
+    """The notebook with its largest outputs replaced by a note until it fits in ``max_bytes`` as JSON."""
+    size = len(json.dumps(nb))
+    if size <= max_bytes:
+        return nb
+    nb = nbformat.from_dict(json.loads(json.dumps(nb)))
+    sized = sorted(((len(json.dumps(out)), cell_index, out_index)
+                    for cell_index, cell in enumerate(nb.cells) if cell.cell_type == "code"
+                    for out_index, out in enumerate(cell.outputs)), reverse=True)
+    for out_size, cell_index, out_index in sized:
+        if size <= max_bytes:
+            break
+        note = nbformat.v4.new_output("stream", name="stderr",
+                                      text=f"[grader: an output of {_mb(out_size)} was dropped to keep the "
+                                           f"executed notebook under {_mb(max_bytes)}]\n")
+        nb.cells[cell_index].outputs[out_index] = note
+        size -= out_size - len(json.dumps(note))
+    return nb
+
+
+def write_notebook(nb: NotebookNode, path: Path) -> None:
+    """Write ``nb`` as an .ipynb file, atomically (a crash never leaves half a notebook)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(nbformat.writes(nb), encoding="utf-8")
+    partial.replace(path)
 
 
 def too_large(limit: int) -> NotebookTooLarge:

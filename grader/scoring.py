@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from grader.assignments import Manifest
 from grader.errors import SuiteError
-from grader.models import ExecutionInfo, ExerciseResult, GradeResult, Status, TestResult
+from grader.models import ExecutionInfo, ExerciseResult, GradeResult, SubmissionStatus, TestResult
 from grader.suites import TestOutcome
 
 
-def score_outcomes(manifest: Manifest, outcomes: list[TestOutcome], *, status: Status,
+def score_outcomes(manifest: Manifest, outcomes: list[TestOutcome], *, status: SubmissionStatus,
                    execution: ExecutionInfo, require_all: bool = True) -> GradeResult:
     """Share each exercise's points among its tests by weight; sum the earned points."""
     known = {e.id for e in manifest.exercises}

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response, status
+from fastapi.responses import PlainTextResponse
 from sqlalchemy import select
 
-from api.deps import CurrentInstructor, CurrentUser, SessionDep, SettingsDep
+from api.deps import CurrentInstructor, CurrentUser, ExportInstructor, SessionDep, SettingsDep
 from api.routes.submissions import ERRORS, to_public
-from api.schemas import AssignmentPublic, GradebookRow, SubmissionPublic
+from api.schemas import AssignmentPublic, GradebookRow, Regraded, SubmissionPublic
 from grader.assignments import list_assignments, load_assignment
+from grader.service.gradebook import build_gradebook, canvas_csv, gradebook_csv
 from grader.service.records import Submission
-from grader.service.submissions import counting_submissions
+from grader.service.submissions import regrade_assignment
 
 router = APIRouter(prefix="/api/v1/assignments", tags=["assignments"])
 
@@ -42,11 +44,47 @@ def submissions_of(assignment_id: str, session: SessionDep, settings: SettingsDe
 @router.get("/{assignment_id}/gradebook", response_model=list[GradebookRow], responses=ERRORS)
 def gradebook(assignment_id: str, session: SessionDep, settings: SettingsDep,
               _instructor: CurrentInstructor) -> list[GradebookRow]:
-    """Instructors: per student, the submission that counts (latest or best, per the assignment's policy)."""
-    assignment = load_assignment(assignment_id, settings)
+    """Instructors: one row per roster student with the submission that counts (latest or best, per the
+    assignment's policy); a student who never submitted has no submission and no score."""
+    book = build_gradebook(session, load_assignment(assignment_id, settings), payloads=False)
     return [
-        GradebookRow(student=row.user.email, name=row.user.name, submission=row.id,
-                     score=row.result.score, max_score=row.result.max_score,  # type: ignore[union-attr]
-                     status=row.status.value, late=row.late)
-        for row in counting_submissions(session, assignment)
+        GradebookRow(student=row.student.email, name=row.student.name,
+                     submission=row.counting.id if row.counting else None, score=row.score,
+                     max_score=book.assignment.manifest.max_score,
+                     exercises={e: row.exercise_score(e) for e in book.exercise_ids},
+                     status=row.counting.status.value if row.counting else "not submitted",
+                     late=bool(row.counting and row.counting.late), submissions=row.submissions)
+        for row in book.rows
     ]
+
+
+@router.get("/{assignment_id}/gradebook.csv", response_class=PlainTextResponse, responses=ERRORS)
+def gradebook_export(assignment_id: str, session: SessionDep, settings: SettingsDep,
+                     _instructor: ExportInstructor) -> Response:
+    """Instructors: the gradebook as CSV, one row per roster student, a column per exercise (bearer or session)."""
+    book = build_gradebook(session, load_assignment(assignment_id, settings), payloads=False)
+    return _csv(gradebook_csv(book), f"{assignment_id}-gradebook.csv")
+
+
+@router.get("/{assignment_id}/gradebook.canvas.csv", response_class=PlainTextResponse, responses=ERRORS)
+def canvas_export(assignment_id: str, session: SessionDep, settings: SettingsDep,
+                  _instructor: ExportInstructor) -> Response:
+    """Instructors: the counting scores in Canvas's gradebook import format (bearer or session)."""
+    book = build_gradebook(session, load_assignment(assignment_id, settings), payloads=False)
+    return _csv(canvas_csv(book), f"{assignment_id}-canvas.csv")
+
+
+@router.post("/{assignment_id}/regrade", status_code=status.HTTP_202_ACCEPTED, response_model=Regraded,
+             responses=ERRORS)
+def regrade_all(request: Request, assignment_id: str, session: SessionDep, settings: SettingsDep,
+                _instructor: CurrentInstructor) -> Regraded:
+    """Instructors: grade every counting submission again (after a suite fix); earlier results are kept."""
+    ids = regrade_assignment(session, load_assignment(assignment_id, settings))
+    session.commit()
+    request.app.state.dispatcher.wake()
+    return Regraded(submissions=ids)
+
+
+def _csv(text: str, filename: str) -> Response:
+    return Response(text, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -7,14 +7,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile, status
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from api.deps import CurrentUser, SessionDep, SettingsDep
+from api.deps import CurrentInstructor, CurrentUser, SessionDep, SettingsDep
 from api.schemas import Problem, SubmissionAccepted, SubmissionPublic
 from grader.assignments import load_assignment
 from grader.models import GradeResult
 from grader.notebook import too_large
-from grader.service.records import Submission
-from grader.service.submissions import accept_submission, upload_limit, visible_submission
+from grader.config import Settings
+from grader.service.records import Submission, User
+from grader.service.submissions import accept_submission, regrade_submission, visible_submission
 
 log = logging.getLogger("grader.service")
 router = APIRouter(prefix="/api/v1/submissions", tags=["submissions"])
@@ -26,7 +28,7 @@ ERRORS: dict[int | str, dict[str, object]] = {
 
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=SubmissionAccepted, responses=ERRORS)
-async def submit(
+def submit(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
@@ -35,21 +37,33 @@ async def submit(
     notebook: Annotated[UploadFile, File(description="The .ipynb file.")],
 ) -> SubmissionAccepted:
     """Upload a notebook for grading; answers 202 with the submission's URL to poll."""
+    # A plain def: FastAPI runs it in its thread pool, so the database work and the fsync never block the loop.
     content_type = (notebook.content_type or "").split(";")[0].strip().lower()
     if content_type not in NOTEBOOK_TYPES:
         raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
                             f"the notebook part is {content_type}; send the .ipynb file as application/x-ipynb+json")
-    limit = upload_limit(load_assignment(assignment, settings), settings)  # 404 for an unknown id
-    data = await notebook.read(limit + 1)
+    submission = store_upload(request, session, settings, user=user, assignment_id=assignment, upload=notebook)
+    url = str(request.url_for("read_submission", submission_id=submission.id))
+    return SubmissionAccepted(id=submission.id, status=submission.status.value, url=url)
+
+
+def store_upload(request: Request, session: Session, settings: Settings, *, user: User, assignment_id: str,
+                 upload: UploadFile) -> Submission:
+    """Read an uploaded notebook (at most the assignment's limit), accept it, commit, wake the dispatcher.
+
+    Shared by the API and the students' upload form, so both give the same answers.
+    """
+    assignment = load_assignment(assignment_id, settings)  # 404 for an unknown id
+    limit = assignment.max_notebook_bytes(settings)
+    data = upload.file.read(limit + 1)
     if len(data) > limit:
         raise too_large(limit)
-    submission = accept_submission(session, user=user, assignment_id=assignment, data=data, settings=settings)
+    submission = accept_submission(session, user=user, assignment=assignment, data=data, settings=settings)
     session.commit()
     log.info("submission %s: queued (%s by %s%s)", submission.id, submission.assignment_id, user.email,
              ", late" if submission.late else "")
     request.app.state.dispatcher.wake()
-    url = str(request.url_for("read_submission", submission_id=submission.id))
-    return SubmissionAccepted(id=submission.id, status=submission.status.value, url=url)
+    return submission
 
 
 @router.get("", response_model=list[SubmissionPublic], responses=ERRORS)
@@ -67,6 +81,23 @@ def read_submission(submission_id: str, session: SessionDep, user: CurrentUser) 
     if submission is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no submission {submission_id!r}")
     return to_public(submission)
+
+
+@router.post("/{submission_id}/regrade", status_code=status.HTTP_202_ACCEPTED, response_model=SubmissionAccepted,
+             responses={**ERRORS, 409: {"model": Problem}})
+def regrade(request: Request, submission_id: str, session: SessionDep, _instructor: CurrentInstructor,
+            ) -> SubmissionAccepted:
+    """Instructors: grade a finished submission again; its earlier results are kept, the new one counts."""
+    submission = session.get(Submission, submission_id)
+    if submission is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no submission {submission_id[:80]!r}")
+    if not regrade_submission(session, submission.id):
+        raise HTTPException(status.HTTP_409_CONFLICT, f"submission {submission.id} is {submission.status.value}; "
+                                                      "it can be regraded once it has finished")
+    session.commit()
+    request.app.state.dispatcher.wake()
+    url = str(request.url_for("read_submission", submission_id=submission.id))
+    return SubmissionAccepted(id=submission.id, status="queued", url=url)
 
 
 def to_public(submission: Submission) -> SubmissionPublic:

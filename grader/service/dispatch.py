@@ -23,7 +23,7 @@ from grader.batch import BatchItem, grade_file, start_worker
 from grader.config import Settings
 from grader.service.db import session_scope
 from grader.service.records import Submission
-from grader.service.submissions import claim, finish, queued_ids, recover, requeue
+from grader.service.submissions import claim, executed_notebook_path, finish, queued_ids, recover, requeue
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +99,8 @@ class Dispatcher:
                 path, assignment = Path(submission.notebook_path), submission.assignment_id
             log.info("submission %s: running (%s)", submission_id, assignment)
             assert self._executor is not None
-            future = self._executor.submit(grade_file, path, assignment)
+            future = self._executor.submit(grade_file, path, assignment,
+                                           executed_to=executed_notebook_path(self.settings, submission_id))
             future.add_done_callback(lambda _: self._wake.set())
             self._running[submission_id] = (future, time.monotonic())
 
@@ -115,9 +116,13 @@ class Dispatcher:
                 broken = broken or isinstance(exc, BrokenProcessPool)
                 self._lost(submission_id, f"{type(exc).__name__}: {exc}")
                 continue
+            executed = str(item.executed_path) if item.executed_path else None
             with session_scope(self.engine) as session:
-                finish(session, submission_id, result=item.result, error=item.error)
-            status = item.result.status if item.result else "error"
+                stored = finish(session, submission_id, result=item.result, error=item.error, status=item.status,
+                                executed_path=executed)
+            if not stored and item.executed_path is not None:
+                item.executed_path.unlink(missing_ok=True)
+            status = item.status
             log.info("submission %s: %s", submission_id, status)
             if self.on_finished:
                 self.on_finished(submission_id, status, time.monotonic() - started)

@@ -10,8 +10,11 @@ import datetime as dt
 import enum
 import uuid
 
-from sqlalchemy import JSON, Boolean, DateTime, Enum, Float, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy import (JSON, Boolean, DateTime, Enum, Float, ForeignKey, Integer, String, Text, UniqueConstraint,
+                        and_)
+from sqlalchemy.orm import DeclarativeBase, Mapped, foreign, mapped_column, relationship
+
+from grader.models import SubmissionStatus
 
 
 def utcnow() -> dt.datetime:
@@ -25,15 +28,6 @@ class Base(DeclarativeBase):
 class Role(enum.StrEnum):
     student = "student"
     instructor = "instructor"
-
-
-class SubmissionStatus(enum.StrEnum):
-    queued = "queued"
-    running = "running"
-    graded = "graded"
-    timeout = "timeout"
-    error = "error"
-    rejected = "rejected"
 
 
 class User(Base):
@@ -69,23 +63,47 @@ class Submission(Base):
     queued_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    result_version: Mapped[int] = mapped_column(Integer, default=0)  # the version of the result that counts
 
     user: Mapped[User] = relationship(back_populates="submissions")
-    result: Mapped[Result | None] = relationship(back_populates="submission")
+    # The current result: the newest version. Older versions stay (a regrade keeps them) in ``results``.
+    result: Mapped[Result | None] = relationship(
+        primaryjoin=lambda: and_(Submission.id == foreign(Result.submission_id),
+                                 Submission.result_version == foreign(Result.version)),
+        viewonly=True, uselist=False)
+    results: Mapped[list[Result]] = relationship(back_populates="submission", order_by=lambda: Result.version)
 
 
 class Result(Base):
-    """The result contract of one graded submission; exactly one per submission."""
+    """The result contract of one grading of a submission: version 1, then one more per regrade."""
 
     __tablename__ = "results"
-    __table_args__ = (UniqueConstraint("submission_id", name="uq_results_submission"),)
+    __table_args__ = (UniqueConstraint("submission_id", "version", name="uq_results_submission_version"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
     status: Mapped[str] = mapped_column(String(20))
     score: Mapped[float] = mapped_column(Float)
     max_score: Mapped[float] = mapped_column(Float)
     payload: Mapped[dict[str, object]] = mapped_column(JSON)
+    # {exercise id: score}, copied out of the payload so a gradebook of 1,000 rows need not parse every payload
+    exercise_scores: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
+    executed_path: Mapped[str | None] = mapped_column(Text, default=None)  # the notebook as it ran, with outputs
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    submission: Mapped[Submission] = relationship(back_populates="result")
+    submission: Mapped[Submission] = relationship(back_populates="results")
+
+
+class WebSession(Base):
+    """A signed-in browser: the cookie holds a random token, the table only its SHA-256."""
+
+    __tablename__ = "web_sessions"
+
+    token_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship()

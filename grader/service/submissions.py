@@ -1,10 +1,11 @@
 """Submissions in the service: accept an upload, move it through its states, record its one result.
 
-States: ``queued`` -> ``running`` -> ``graded`` | ``timeout`` | ``error`` (or
-``rejected``). Every transition is one guarded UPDATE (``WHERE status = ...``), so
-two dispatchers, or a restart racing a finishing worker, cannot both move a
-submission; the unique constraint on ``results.submission_id`` is the last word
-on "exactly one result".
+States: ``queued`` -> ``running`` -> ``graded`` | ``timeout`` | ``error`` |
+``rejected``; a regrade takes a final submission back to ``queued``. Every
+transition is one guarded UPDATE (``WHERE status = ...``), so two dispatchers, or
+a restart racing a finishing worker, cannot both move a submission. Each grading
+adds one result version; the unique constraint on ``(submission_id, version)`` is
+the last word on "one result per grading", and the newest version counts.
 """
 
 from __future__ import annotations
@@ -15,30 +16,31 @@ import os
 import uuid
 from pathlib import Path
 
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.orm import Session, joinedload
 
-from grader.assignments import Assignment, load_assignment
-from grader.config import MiB, Settings
-from grader.errors import SubmissionRefused
-from grader.models import GradeResult
+from grader.assignments import Assignment
+from grader.config import Settings
+from grader.errors import DeadlinePassed, TooManySubmissions
+from grader.models import FINAL_STATUSES, GradeResult, SubmissionStatus
 from grader.notebook import parse_notebook
-from grader.service.records import Result, Role, Submission, SubmissionStatus, User, utcnow
+from grader.service.records import Result, Role, Submission, User, utcnow
 
-def accept_submission(session: Session, *, user: User, assignment_id: str, data: bytes, settings: Settings,
+def accept_submission(session: Session, *, user: User, assignment: Assignment, data: bytes, settings: Settings,
                       now: dt.datetime | None = None) -> Submission:
     """Validate an upload and store it, queued; raises a ``GraderError`` saying what is wrong.
 
-    Nothing is written unless every check passed: the notebook file is written
-    last, under the submission's id, and removed again if the row cannot be.
+    The notebook is validated here once, under the assignment's size limit (the
+    same limit grading applies). Nothing is written unless every check passed:
+    the notebook file is written last, under the submission's id, after the row
+    was flushed; the caller's transaction commits both.
     """
     now = now or utcnow()
-    assignment = load_assignment(assignment_id, settings)
     policy = assignment.manifest.policy
-    parse_notebook(data, max_bytes=upload_limit(assignment, settings))
+    parse_notebook(data, max_bytes=assignment.max_notebook_bytes(settings))
     late = policy.deadline is not None and now > policy.deadline
     if late and policy.late == "refuse":
-        raise SubmissionRefused(f"the deadline of {assignment.id} ({policy.deadline:%Y-%m-%d %H:%M %Z}) has passed")
+        raise DeadlinePassed(f"the deadline of {assignment.id} ({policy.deadline:%Y-%m-%d %H:%M %Z}) has passed")
     _check_rate(session, user=user, assignment=assignment, settings=settings, now=now)
     submission = Submission(id=str(uuid.uuid4()), assignment_id=assignment.id, user_id=user.id,
                             notebook_sha256=hashlib.sha256(data).hexdigest(), late=late, queued_at=now,
@@ -49,12 +51,6 @@ def accept_submission(session: Session, *, user: User, assignment_id: str, data:
     session.flush()
     _write_atomically(path, data)
     return submission
-
-
-def upload_limit(assignment: Assignment, settings: Settings) -> int:
-    """The largest notebook the assignment takes, in bytes (its policy, else the setting)."""
-    policy = assignment.manifest.policy
-    return int(policy.max_upload_mib * MiB) if policy.max_upload_mib else settings.max_notebook_bytes
 
 
 def _check_rate(session: Session, *, user: User, assignment: Assignment, settings: Settings,
@@ -70,7 +66,7 @@ def _check_rate(session: Session, *, user: User, assignment: Assignment, setting
     if len(recent) >= limit:
         oldest = _aware(recent[0])
         retry_after = max(1, int((oldest + dt.timedelta(minutes=1) - now).total_seconds()) + 1)
-        raise SubmissionRefused(f"too many submissions: at most {limit} a minute for {assignment.id}; "
+        raise TooManySubmissions(f"too many submissions: at most {limit} a minute for {assignment.id}; "
                                 f"try again in {retry_after} s", retry_after=retry_after)
 
 
@@ -78,6 +74,13 @@ def notebook_folder(settings: Settings) -> Path:
     folder = settings.data_dir / "notebooks"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def executed_notebook_path(settings: Settings, submission_id: str) -> Path:
+    """A fresh file for one grading's executed notebook (each grading of a submission gets its own)."""
+    folder = settings.data_dir / "executed"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{submission_id}.{uuid.uuid4().hex[:12]}.ipynb"
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
@@ -99,19 +102,47 @@ def claim(session: Session, submission_id: str, *, now: dt.datetime | None = Non
 
 
 def finish(session: Session, submission_id: str, *, result: GradeResult | None, error: str | None = None,
+           status: SubmissionStatus | None = None, executed_path: str | None = None,
            now: dt.datetime | None = None) -> bool:
-    """running -> the result's status (or ``error`` without one), storing the result; False if not running."""
-    status = SubmissionStatus(result.status) if result is not None else SubmissionStatus.error
+    """running -> a final status, storing ``result`` as the submission's next result version.
+
+    The status is the result's, else ``status`` (e.g. ``rejected``), else ``error``.
+    Returns False (and stores nothing) if the submission was not running.
+    """
+    final = SubmissionStatus(result.status) if result is not None else (status or SubmissionStatus.error)
+    values: dict[str, object] = {"status": final, "finished_at": now or utcnow(), "error": error}
+    if result is not None:
+        values["result_version"] = Submission.result_version + 1
     moved = session.execute(
         update(Submission).where(Submission.id == submission_id, Submission.status == SubmissionStatus.running)
-        .values(status=status, finished_at=now or utcnow(), error=error)
+        .values(**values)
     )
     if not moved.rowcount:  # type: ignore[attr-defined]
         return False
     if result is not None:
-        session.add(Result(submission_id=submission_id, status=result.status, score=result.score,
-                           max_score=result.max_score, payload=result.model_dump(mode="json")))
+        version = session.scalar(select(Submission.result_version).where(Submission.id == submission_id))
+        session.add(Result(submission_id=submission_id, version=version, status=result.status,
+                           score=result.score, max_score=result.max_score, payload=result.model_dump(mode="json"),
+                           exercise_scores={e.id: e.score for e in result.exercises}, executed_path=executed_path))
     return True
+
+
+def regrade_submission(session: Session, submission_id: str) -> bool:
+    """A finished submission -> queued again; its results so far are kept, the next one becomes current.
+
+    False if it is queued or running already (nothing to do) or does not exist.
+    """
+    moved = session.execute(
+        update(Submission).where(Submission.id == submission_id, Submission.status.in_(FINAL_STATUSES))
+        .values(status=SubmissionStatus.queued, started_at=None, finished_at=None, error=None, attempts=0)
+    )
+    return bool(moved.rowcount)  # type: ignore[attr-defined]
+
+
+def regrade_assignment(session: Session, assignment: Assignment) -> list[str]:
+    """Regrade every counting submission of ``assignment`` (e.g. after a suite fix); returns their ids."""
+    ids = [row.id for row in counting_submissions(session, assignment, payloads=False)]
+    return [submission_id for submission_id in ids if regrade_submission(session, submission_id)]
 
 
 def requeue(session: Session, submission_id: str) -> bool:
@@ -153,21 +184,30 @@ def visible_submission(session: Session, submission_id: str, user: User) -> Subm
     return submission
 
 
-def counting_submissions(session: Session, assignment: Assignment) -> list[Submission]:
-    """Per student, the submission that counts under the assignment's policy: the latest graded one,
-    or the best-scoring one (ties: the earlier)."""
-    rows = session.scalars(
-        select(Submission).join(Result).where(Submission.assignment_id == assignment.id)
-        .order_by(Submission.queued_at)
+def counting_submissions(session: Session, assignment: Assignment, *, payloads: bool = True) -> list[Submission]:
+    """Per student, the submission that counts under the assignment's policy: the latest one with a result,
+    or the best-scoring one (ties: the earlier). Users and current results come loaded (without their
+    payloads unless ``payloads``), sorted by email."""
+    # Choose on three narrow columns first, then load only the chosen rows (payloads included).
+    picks = session.execute(
+        select(Submission.id, Submission.user_id, Result.score)
+        .join(Result, and_(Result.submission_id == Submission.id, Result.version == Submission.result_version))
+        .where(Submission.assignment_id == assignment.id).order_by(Submission.queued_at)
     ).all()
-    chosen: dict[int, Submission] = {}
+    chosen: dict[int, tuple[str, float]] = {}
     best = assignment.manifest.policy.counts == "best"
-    for row in rows:
-        current = chosen.get(row.user_id)
-        assert row.result is not None
-        if current is None or not best or row.result.score > current.result.score:  # type: ignore[union-attr]
-            chosen[row.user_id] = row
-    return sorted(chosen.values(), key=lambda row: row.user.email)
+    for submission_id, user_id, score in picks:
+        current = chosen.get(user_id)
+        if current is None or not best or score > current[1]:
+            chosen[user_id] = (submission_id, score)
+    ids = [submission_id for submission_id, _ in chosen.values()]
+    result = joinedload(Submission.result)
+    options = [joinedload(Submission.user), result if payloads else result.defer(Result.payload)]
+    rows: list[Submission] = []
+    for start in range(0, len(ids), 5000):  # bounded IN lists
+        rows += session.scalars(select(Submission).where(Submission.id.in_(ids[start:start + 5000]))
+                                .options(*options)).all()
+    return sorted(rows, key=lambda row: row.user.email)
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:

@@ -10,9 +10,7 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -26,43 +24,11 @@ from grader.service.db import make_engine, migrate, session_scope
 from grader.service.records import Result, Role, Submission
 from grader.service.roster import add_member
 from tests.utils.notebooks import complete_notebook
-from tests.utils.service import free_port, start_server
+from tests.utils.service import Server, free_port, start_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 STUB = REPO_ROOT / "exercises" / "mlp-basics" / "mlp-basics.ipynb"
-
-
-@dataclass
-class Server:
-    """A running `grader serve` and the people on its roster."""
-
-    url: str
-    data_dir: Path
-    process: subprocess.Popen[bytes]
-    tokens: dict[str, str]
-
-    def headers(self, who: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.tokens[who]}"}
-
-    def submit(self, who: str, notebook: Path, assignment: str = "mlp-basics") -> str:
-        with notebook.open("rb") as handle:
-            answer = requests.post(f"{self.url}/api/v1/submissions", headers=self.headers(who),
-                                   data={"assignment": assignment},
-                                   files={"notebook": (notebook.name, handle, "application/x-ipynb+json")},
-                                   timeout=30)
-        assert answer.status_code == 202, answer.text
-        return str(answer.json()["id"])
-
-    def wait(self, who: str, submission_id: str, until: tuple[str, ...], timeout: float = 180) -> dict[str, object]:
-        deadline = time.monotonic() + timeout
-        while True:
-            body: dict[str, object] = requests.get(f"{self.url}/api/v1/submissions/{submission_id}",
-                                                   headers=self.headers(who), timeout=30).json()
-            if body["status"] in until:
-                return body
-            assert time.monotonic() < deadline, f"still {body['status']} after {timeout} s"
-            time.sleep(0.2)
 
 
 def _environment(data_dir: Path) -> dict[str, str]:

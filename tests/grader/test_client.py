@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.client import ServiceError, client_config
+from grader.client import client_config
+from grader.errors import ServiceError
 
 
 def test_options_win_then_environment_then_config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, inspect, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from grader.config import Settings
-from grader.service.db import make_engine, migrate, session_scope
+from grader.service.db import alembic_config, make_engine, migrate, session_scope
 from grader.service.records import Base, Result, Role, Submission, User
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432"
@@ -64,17 +66,50 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(sqlite_engine: Engine) -> Non
 
 
 @pytest.mark.parametrize("backend", ["sqlite_engine", "postgres_engine"])
-def test_a_submission_has_at_most_one_result(backend: str, request: pytest.FixtureRequest) -> None:
+def test_a_submission_has_one_result_per_version_and_the_current_one_counts(backend: str,
+                                                                            request: pytest.FixtureRequest) -> None:
     engine: Engine = request.getfixturevalue(backend)
     migrate(engine)
     with session_scope(engine) as session:
         user = User(name="Ada", email="ada@example.org", role=Role.student, token_sha256="0" * 64)
-        submission = Submission(assignment_id="mlp-basics", user=user, notebook_sha256="1" * 64, notebook_path="x")
+        submission = Submission(assignment_id="mlp-basics", user=user, notebook_sha256="1" * 64, notebook_path="x",
+                                result_version=1)
         session.add(submission)
         session.flush()
-        session.add(Result(submission_id=submission.id, status="graded", score=1.0, max_score=1.0, payload={}))
+        session.add(Result(submission_id=submission.id, version=1, status="graded", score=1.0, max_score=1.0,
+                           payload={}))
         submission_id = submission.id
     with pytest.raises(IntegrityError), session_scope(engine) as session:
-        session.add(Result(submission_id=submission_id, status="graded", score=2.0, max_score=1.0, payload={}))
+        session.add(Result(submission_id=submission_id, version=1, status="graded", score=2.0, max_score=1.0,
+                           payload={}))
     with session_scope(engine) as session:
         assert session.get(Submission, submission_id).result.score == 1.0  # type: ignore[union-attr]
+        session.add(Result(submission_id=submission_id, version=2, status="graded", score=3.0, max_score=1.0,
+                           payload={}))
+        session.get(Submission, submission_id).result_version = 2  # type: ignore[union-attr]
+    with session_scope(engine) as session:
+        row = session.get(Submission, submission_id)
+        assert row is not None and row.result is not None and row.result.score == 3.0
+        assert [r.score for r in row.results] == [1.0, 3.0]
+
+
+def test_upgrading_keeps_results_graded_before_versions_as_current(sqlite_engine: Engine) -> None:
+    """A database of revision 0001 (one result per submission) upgrades with each result as version 1."""
+    command.upgrade(alembic_config(sqlite_engine), "0001")
+    payload = {"exercises": [{"id": "Net", "score": 2.5}, {"id": "train", "score": 0.5}]}
+    with sqlite_engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO users (id, name, email, role, token_sha256, created_at) "
+            "VALUES (1, 'Ada', 'ada@example.org', 'student', :t, '2026-11-01')"), {"t": "0" * 64})
+        connection.execute(text(
+            "INSERT INTO submissions (id, assignment_id, user_id, notebook_sha256, notebook_path, status, late, "
+            "attempts, queued_at) VALUES ('s1', 'mlp-basics', 1, :h, 'x', 'graded', 0, 1, '2026-11-01')"),
+            {"h": "1" * 64})
+        connection.execute(text(
+            "INSERT INTO results (submission_id, status, score, max_score, payload, created_at) "
+            "VALUES ('s1', 'graded', 3.0, 10.0, :p, '2026-11-01')"), {"p": json.dumps(payload)})
+    migrate(sqlite_engine)
+    with session_scope(sqlite_engine) as session:
+        row = session.get(Submission, "s1")
+        assert row is not None and row.result_version == 1 and row.result is not None
+        assert row.result.score == 3.0 and row.result.exercise_scores == {"Net": 2.5, "train": 0.5}

@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from grader.assignments import load_assignment
 from grader.config import Settings
 from grader.service.db import make_engine, migrate, session_scope
-from grader.errors import SubmissionRefused
+from grader.errors import DeadlinePassed, TooManySubmissions
 from grader.models import ExecutionInfo, GradeResult
 from grader.service.records import Submission, SubmissionStatus, User
 from grader.service.roster import add_member
@@ -55,7 +55,7 @@ def _student(engine: Engine, email: str = "ada@example.org") -> User:
 def _submit(engine: Engine, settings: Settings, user: User, now: dt.datetime | None = None,
             data: bytes | None = None) -> str:
     with session_scope(engine) as session:
-        return accept_submission(session, user=user, assignment_id="toy", data=data or toy_bytes(),
+        return accept_submission(session, user=user, assignment=load_assignment("toy", settings), data=data or toy_bytes(),
                                  settings=settings, now=now).id
 
 
@@ -102,7 +102,7 @@ def test_the_rate_limit_says_when_to_come_back(engine: Engine, settings: Setting
     now = dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.UTC)
     _submit(engine, settings, user, now)
     _submit(engine, settings, user, now + dt.timedelta(seconds=20))
-    with pytest.raises(SubmissionRefused, match="at most 2 a minute") as refused:
+    with pytest.raises(TooManySubmissions, match="at most 2 a minute") as refused:
         _submit(engine, settings, user, now + dt.timedelta(seconds=30))
     assert refused.value.retry_after == 31
     _submit(engine, settings, user, now + dt.timedelta(seconds=61))  # the first left the window
@@ -116,7 +116,7 @@ def test_a_late_submission_is_flagged_or_refused_per_policy(engine: Engine, sett
         assert session.get(Submission, submission_id).late is True  # type: ignore[union-attr]
     manifest = settings.exercises_dir / "toy" / "manifest.toml"
     manifest.write_text(manifest.read_text().replace('late = "flag"', 'late = "refuse"'))
-    with pytest.raises(SubmissionRefused, match="deadline of toy .* has passed"):
+    with pytest.raises(DeadlinePassed, match="deadline of toy .* has passed"):
         _submit(engine, settings, user)
 
 

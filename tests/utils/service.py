@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import requests
@@ -37,3 +38,35 @@ def start_server(env: dict[str, str], *, port: int, workers: int, log: Path | No
             process.kill()
             raise RuntimeError(f"grader serve was not ready within {timeout:g} s")
         time.sleep(0.2)
+
+
+@dataclass
+class Server:
+    """A running `grader serve` and the people on its roster."""
+
+    url: str
+    data_dir: Path
+    process: subprocess.Popen[bytes]
+    tokens: dict[str, str]
+
+    def headers(self, who: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[who]}"}
+
+    def submit(self, who: str, notebook: Path | bytes, assignment: str = "mlp-basics") -> str:
+        """Upload over the API with ``who``'s bearer token; returns the submission id."""
+        data = notebook.read_bytes() if isinstance(notebook, Path) else notebook
+        answer = requests.post(f"{self.url}/api/v1/submissions", headers=self.headers(who),
+                               data={"assignment": assignment},
+                               files={"notebook": ("notebook.ipynb", data, "application/x-ipynb+json")}, timeout=30)
+        assert answer.status_code == 202, answer.text
+        return str(answer.json()["id"])
+
+    def wait(self, who: str, submission_id: str, until: tuple[str, ...], timeout: float = 180) -> dict[str, object]:
+        deadline = time.monotonic() + timeout
+        while True:
+            body: dict[str, object] = requests.get(f"{self.url}/api/v1/submissions/{submission_id}",
+                                                   headers=self.headers(who), timeout=30).json()
+            if body["status"] in until:
+                return body
+            assert time.monotonic() < deadline, f"still {body['status']} after {timeout} s"
+            time.sleep(0.2)
