@@ -4,18 +4,27 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install sandbox-tools test bench serve clean
+.PHONY: install sandbox-tools browser test bench serve clean
 
 install: sandbox-tools $(STAMP)
 
+# A command from one of Debian's packages: installed as root when missing, else a one-line error.
+define need_debian
+	@command -v $(1) >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian's $(2)"; \
+	    (apt-get install -y -q $(2) >/dev/null 2>&1 || \
+	     (apt-get update -q >/dev/null && apt-get install -y -q $(2) >/dev/null)); \
+	  else echo "error: $(1) is missing; run: sudo apt-get install $(2)" >&2; exit 1; fi; }
+endef
+
 # Graded kernels run under bubblewrap; checked on every run, not only when the venv is built.
 sandbox-tools:
-	@command -v bwrap >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "installing Debian's bubblewrap"; \
-	    (apt-get install -y -q bubblewrap >/dev/null 2>&1 || \
-	     (apt-get update -q >/dev/null && apt-get install -y -q bubblewrap >/dev/null)); \
-	  else echo "error: bubblewrap (bwrap) is missing; run: sudo apt-get install bubblewrap" >&2; exit 1; fi; }
+	$(call need_debian,bwrap,bubblewrap)
+
+# The page tests drive Debian's Chromium through Playwright (never `playwright install`: it needs the internet).
+browser:
+	$(call need_debian,chromium,chromium)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,7 +34,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-test: install
+test: install browser
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
@@ -33,6 +42,7 @@ bench: install
 	$(BIN)/python bench/grade_time.py
 	$(BIN)/python bench/pool_overhead.py
 	$(BIN)/python bench/service_burst.py
+	$(BIN)/python bench/dashboard.py
 
 # The demo course: the four assignments, one instructor, two students (fresh tokens printed).
 serve: install

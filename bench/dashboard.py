@@ -173,6 +173,7 @@ def main() -> None:
         log = folder / "server.log"
         port = free_port()
         server = start_server(env, port=port, workers=1, log=log)
+        load_before = os.getloadavg()[0]
         try:
             timings = measure(f"http://127.0.0.1:{port}", token, pages(args.assignment),
                               students=args.students, runs=args.runs, warmup=args.warmup)
@@ -182,8 +183,10 @@ def main() -> None:
         finally:
             stop(server)
 
+        load_after = os.getloadavg()[0]
         print(f"\n{args.runs} requests per page after {args.warmup} warm-up; {args.students} students, "
-              f"{args.per_student} submissions each per assignment")
+              f"{args.per_student} submissions each per assignment; 1-min load average {load_before:.2f} "
+              f"before measuring, {load_after:.2f} after ({os.cpu_count()} CPUs)")
         print(f"{'page':<34}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'bytes':>11}")
         for timing in timings:
             print(f"{timing.label:<34}{timing.p50_ms:>9.1f}{timing.p99_ms:>9.1f}{timing.max_ms:>9.1f}"
@@ -201,7 +204,8 @@ def main() -> None:
             args.json.write_text(json.dumps({
                 "students": args.students, "per_student": args.per_student, "submissions": submissions,
                 "runs": args.runs, "warmup": args.warmup, "assignment": args.assignment,
-                "cpu_count": os.cpu_count(), "seed_s": round(seed_s, 3), "target_ms": TARGET_MS,
+                "cpu_count": os.cpu_count(), "load_average": [load_before, load_after],
+                "seed_s": round(seed_s, 3), "target_ms": TARGET_MS,
                 "gradebook_p50_ms": round(gradebook_p50, 2),
                 "pages": [{"page": t.label, "path": t.path, "p50_ms": round(t.p50_ms, 2),
                            "p99_ms": round(t.p99_ms, 2), "max_ms": round(t.max_ms, 2), "bytes": t.bytes}

@@ -354,7 +354,8 @@ def test_a_student_is_refused_every_instructor_page_with_a_403_page(service: Ser
                  "/dashboard/charts/toy/histogram.svg"):
         assert teacher.get(path).status_code == 200, path
     download = teacher.get(f"/dashboard/submissions/{submission_id}/submitted.ipynb")
-    assert download.status_code == 200 and download.content == toy_bytes()
+    stored = service.stored_files()
+    assert download.status_code == 200 and len(stored) == 1 and download.content == stored[0].read_bytes()
 
 
 def test_a_student_cannot_see_another_students_submission_page(service: Service) -> None:
@@ -456,7 +457,8 @@ def test_signing_out_one_browser_keeps_the_other_signed_in(service: Service) -> 
 @pytest.mark.timeout(180)
 def test_the_upload_form_queues_the_notebook_and_its_page_shows_the_result(service: Service) -> None:
     alice = sign_in(service, "alice")
-    answer = upload(alice, toy_bytes())
+    notebook = toy_bytes()
+    answer = upload(alice, notebook)
     assert answer.status_code == 303, answer.text
     match = re.fullmatch(r"/me/submissions/([0-9a-f-]{36})", answer.headers["location"])
     assert match, answer.headers["location"]
@@ -481,14 +483,14 @@ def test_the_upload_form_queues_the_notebook_and_its_page_shows_the_result(servi
     teacher = sign_in(service, "teacher")
     dashboard_page = teacher.get(f"/dashboard/submissions/{submission_id}")
     assert dashboard_page.status_code == 200 and "4 / 4" in dashboard_page.text
-    assert teacher.get(f"/dashboard/submissions/{submission_id}/submitted.ipynb").content == toy_bytes()
+    assert teacher.get(f"/dashboard/submissions/{submission_id}/submitted.ipynb").content == notebook
     executed = teacher.get(f"/dashboard/submissions/{submission_id}/executed.ipynb")
     assert executed.status_code == 200 and b'"outputs"' in executed.content
 
 
 @pytest.mark.parametrize(("notebook", "assignment", "status", "phrase"), [
     pytest.param(None, "toy", 422, "choose a notebook file", id="no-file-part"),
-    pytest.param(b"", "toy", 422, "", id="empty-file"),
+    pytest.param(b"", "toy", 422, "the file is empty", id="empty-file"),
     pytest.param(b"def add(a, b):\n    return a + b\n", "toy", 422, "not JSON", id="not-json"),
     pytest.param(NBFORMAT_3, "toy", 422, "nbformat 3 is not supported", id="nbformat-3"),
     pytest.param(toy_bytes(), "nope", 404, "unknown assignment 'nope' (available: toy)", id="unknown-assignment"),

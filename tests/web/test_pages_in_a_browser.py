@@ -189,3 +189,27 @@ def _user_id(page: Page, site: Site) -> str:
     page.goto(f"{site.url}/dashboard/assignments/toy")
     href = page.locator('tr[data-student="mallory@example.org"] td a').first.get_attribute("href") or ""
     return href.rsplit("/", 1)[-1]
+
+
+def test_the_api_docs_render_offline_under_the_policy(page: Page, site: Site, watched: Watched) -> None:
+    schema = requests.get(f"{site.url}/openapi.json", timeout=10).json()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(f"uncaught: {error}"))
+    answer = page.goto(f"{site.url}/docs")
+    assert answer is not None and answer.status == 200
+    page.wait_for_selector(".opblock", timeout=30_000)
+    page.wait_for_load_state("networkidle")
+    submit = page.locator('.opblock-post:has(.opblock-summary-path[data-path="/api/v1/submissions"])')
+    submit.locator(".opblock-summary").click()  # an operation opened: its form and examples
+    submit.locator(".opblock-body").wait_for(timeout=10_000)
+    shown: list[list[str]] = page.locator(".opblock").evaluate_all(
+        "blocks => blocks.map(b => [b.querySelector('.opblock-summary-method').textContent,"
+        " b.querySelector('.opblock-summary-path').dataset.path])")
+    screenshot(page, "docs")
+    operations = {(method.upper(), path) for path, item in schema["paths"].items() for method in item
+                  if method in ("get", "put", "post", "delete", "patch")}
+    assert ("POST", "/api/v1/submissions") in operations
+    assert operations <= {(method.upper(), path) for method, path in shown}, "operations missing from the page"
+    assert page.title() == "grader API"
+    assert watched.foreign_requests == [] and page.evaluate("window.__violations") == []
+    assert watched.console_errors == [] and errors == []
