@@ -48,10 +48,15 @@ def current_user(session: SessionDep,
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
-def current_instructor(user: CurrentUser) -> User:
+def require_instructor(user: User, *, may: str = "do this") -> User:
+    """``user`` if an instructor, else 403 saying what only instructors may do."""
     if user.role != Role.instructor:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "only instructors may do this")
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"only instructors may {may}")
     return user
+
+
+def current_instructor(user: CurrentUser) -> User:
+    return require_instructor(user)
 
 
 CurrentInstructor = Annotated[User, Depends(current_instructor)]
@@ -90,9 +95,7 @@ PageUser = Annotated[User, Depends(page_user)]
 
 
 def page_instructor(user: PageUser) -> User:
-    if user.role != Role.instructor:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "only instructors may see this page")
-    return user
+    return require_instructor(user, may="see this page")
 
 
 PageInstructor = Annotated[User, Depends(page_instructor)]
@@ -113,7 +116,7 @@ def bearer_or_cookie_instructor(request: Request, session: SessionDep,
         user = page_user(web_session(request, session))
     else:
         user = current_user(session, credentials)
-    return current_instructor(user)
+    return require_instructor(user)
 
 
 ExportInstructor = Annotated[User, Depends(bearer_or_cookie_instructor)]

@@ -11,20 +11,25 @@ with 3-6 tests, passed at random, a few distinct failure messages per test,
 some cell errors, some late submissions, a few timeouts. Then starts the real
 ``grader serve`` (one worker, pool of one: nothing is queued, so it grades
 nothing), signs in as the instructor through the login form, and times
-``--runs`` requests (after ``--warmup``) to each of:
+``--runs`` requests to each of these pages, in rounds (one request to each page
+per round, so a burst of other work on a shared machine hits all of them alike;
+``--warmup`` untimed rounds first):
 
 * ``/dashboard/assignments/<id>`` (the gradebook page), also sorted by score, descending;
 * ``/dashboard`` (the overview of every assignment);
 * ``/api/v1/assignments/<id>/gradebook.csv`` and ``/gradebook`` (JSON), with the bearer token;
-* ``/dashboard/charts/<id>/histogram.svg``.
+* ``/dashboard/charts/<id>/histogram.svg``;
+* ``/dashboard/queue`` (the empty live queue: the fixed cost of a signed-in page, as a baseline).
 
-Every answer must be 200, and the gradebook page and CSV must have one row per
-student (else it fails loudly). Prints p50, p99 (nearest rank), max and size,
-and the gradebook page's p50 against the 300 ms target. When that p50 is over
-the target (or with ``--profile``) it also profiles the gradebook page in
-process, on the seeded database: the time of each step (``build_gradebook``,
-``test_summaries``, ``regrade_changes``, rendering ``assignment.html``) and
-cProfile's top functions by cumulative time.
+Every answer must be 200, and the gradebook page and CSV (and the JSON) must have
+one row per student, else it fails loudly. Prints p50, p99 (nearest rank), max and
+size, the 1-minute load average around the measurement, and the gradebook page's
+p50 against the 300 ms target. When that p50 is over the target (or with
+``--profile``) it also profiles the gradebook page in process, on the seeded
+database, without HTTP: the time of each step the route takes
+(``build_gradebook``, ``summarize_tests``, ``regrade_changes``, rendering
+``assignment.html``), how much of each went to the garbage collector, the page
+with the collector off, and cProfile's top functions, per page.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import datetime as dt
+import gc
 import hashlib
 import io
 import json
@@ -347,6 +353,7 @@ def pages(assignment_id: str) -> list[Page]:
         Page("gradebook.csv (bearer)", f"/api/v1/assignments/{assignment_id}/gradebook.csv", "bearer", "csv"),
         Page("gradebook JSON (bearer)", f"/api/v1/assignments/{assignment_id}/gradebook", "bearer", "json"),
         Page("histogram.svg", f"/dashboard/charts/{assignment_id}/histogram.svg", "cookie", None),
+        Page("queue fragment (baseline)", "/dashboard/queue", "cookie", None),
     ]
 
 
@@ -365,27 +372,30 @@ def sign_in(url: str, token: str) -> requests.Session:
 
 
 def measure(url: str, token: str, measured: list[Page], *, students: int, runs: int, warmup: int) -> list[Timing]:
+    """Round robin over the pages (a burst of other work on the machine then hits all of them alike),
+    ``warmup`` untimed rounds first; each request is timed from sending to the whole body read."""
     browser = sign_in(url, token)
     api = requests.Session()  # no cookie: the exports and the JSON gradebook see only the bearer token
     api.headers["Authorization"] = f"Bearer {token}"
-    timings = []
-    for page in measured:
-        client = browser if page.auth == "cookie" else api
-        seconds: list[float] = []
-        size = 0
-        for run in range(warmup + runs):
+    seconds: dict[str, list[float]] = {page.path: [] for page in measured}
+    sizes: dict[str, int] = {}
+    for run in range(warmup + runs):
+        for page in measured:
+            client = browser if page.auth == "cookie" else api
             started = time.perf_counter()
             answer = client.get(url + page.path, allow_redirects=False, timeout=120)
             body = answer.content
             elapsed = time.perf_counter() - started
             check(page, answer, students)
             if run >= warmup:
-                seconds.append(elapsed)
-                size = len(body)
-        seconds.sort()
-        timings.append(Timing(page.label, page.path, statistics.median(seconds) * 1000,
-                              seconds[max(0, math.ceil(0.99 * len(seconds)) - 1)] * 1000, seconds[-1] * 1000,
-                              size))
+                seconds[page.path].append(elapsed)
+                sizes[page.path] = len(body)
+    timings = []
+    for page in measured:
+        times = sorted(seconds[page.path])
+        timings.append(Timing(page.label, page.path, statistics.median(times) * 1000,
+                              times[max(0, math.ceil(0.99 * len(times)) - 1)] * 1000, times[-1] * 1000,
+                              sizes[page.path]))
     return timings
 
 
@@ -416,67 +426,120 @@ def stop(server: subprocess.Popen[bytes]) -> None:
 
 # --- profiling -----------------------------------------------------------------------------------------------
 
-def profile_gradebook(engine: Engine, settings: Settings, assignment_id: str, *, top: int = 25) -> dict[str, Any]:
+class GcClock:
+    """Time spent in Python's cyclic garbage collector while installed in ``gc.callbacks``."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.full = 0  # generation-2 collections (they walk every tracked object of the process)
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.seconds += time.perf_counter() - self._started
+            self.full += info.get("generation") == 2
+
+
+def profile_gradebook(engine: Engine, settings: Settings, assignment_id: str, *, runs: int = 7,
+                      top: int = 25) -> dict[str, Any]:
     """The gradebook page's work in this process, step by step (the route's own calls, without HTTP):
-    the wall time of each step over 3 runs (best), then cProfile's top functions by cumulative time."""
+    the wall time of each step over ``runs`` pages (median, min, mean) and the garbage collector's share
+    of it (a mean: a full collection happens in some pages only, in whichever step crosses the
+    threshold), the same pages with the collector off, then cProfile's top functions over another ``runs`` pages with the collector off, per
+    page (the machine may be shared: one page alone says little)."""
     from api.routes.dashboard import _sort_key
     from api.templating import templates
-    from grader.service.gradebook import build_gradebook, regrade_changes, test_summaries
+    from grader.service.gradebook import build_gradebook, regrade_changes, summarize_tests
 
     assignment = load_assignment(assignment_id, settings)
     template = templates.get_template("assignment.html")
+    clock = GcClock()
 
-    def page() -> dict[str, float]:
-        steps: dict[str, float] = {}
+    def page() -> dict[str, tuple[float, float]]:
+        """(wall seconds, of which garbage collection) per step of one page."""
+        steps: dict[str, tuple[float, float]] = {}
+        marks = [time.perf_counter(), clock.seconds]
+
+        def done(step: str) -> None:
+            now, collected = time.perf_counter(), clock.seconds
+            steps[step] = (now - marks[0], collected - marks[1])
+            marks[:] = [now, collected]
+
         with session_scope(engine) as session:
             instructor = session.scalar(select(User).where(User.email == INSTRUCTOR_EMAIL))
-            mark = time.perf_counter()
+            done("(instructor lookup)")
             book = build_gradebook(session, assignment)
-            steps["build_gradebook (payloads=True)"] = time.perf_counter() - mark
-            mark = time.perf_counter()
+            done("build_gradebook (payloads=True)")
             rows = sorted(book.rows, key=_sort_key("name"))
-            steps["filter + sort rows"] = time.perf_counter() - mark
-            mark = time.perf_counter()
+            done("filter + sort rows")
             summary = book.summary()
-            tests = test_summaries(book)
-            steps["summary + test_summaries"] = time.perf_counter() - mark
-            mark = time.perf_counter()
+            tests = summarize_tests(book)
+            done("summary + summarize_tests")
             changes = regrade_changes(session, book)
-            steps["regrade_changes"] = time.perf_counter() - mark
-            mark = time.perf_counter()
+            done("regrade_changes")
             template.render(request=None, signed_in=None, user=instructor, csrf="x" * 43, assignment=assignment,
                             book=book, rows=rows, q="", sort="name", order="asc", summary=summary, tests=tests,
                             changes=changes)
-            steps["render assignment.html"] = time.perf_counter() - mark
+            done("render assignment.html")
+        del steps["(instructor lookup)"]
+        steps["total"] = (sum(wall for wall, _ in steps.values()), sum(gc_s for _, gc_s in steps.values()))
         return steps
 
     page()  # warm: compiled template, imported modules, SQLite page cache
-    best: dict[str, float] = {}
-    for _ in range(3):
-        for step, seconds in page().items():
-            best[step] = min(seconds, best.get(step, math.inf))
+    gc.callbacks.append(clock)
+    full_before = clock.full
+    samples: dict[str, list[tuple[float, float]]] = {}
+    try:
+        for _ in range(runs):
+            for step, measured in page().items():
+                samples.setdefault(step, []).append(measured)
+    finally:
+        gc.callbacks.remove(clock)
+    full = (clock.full - full_before) / runs
     profiler = cProfile.Profile()
-    profiler.enable()
-    page()
-    profiler.disable()
+    gc.disable()  # collections are measured above; here they would land on whichever function runs then
+    try:
+        without_gc = [page()["total"][0] for _ in range(runs)]
+        profiler.enable()
+        for _ in range(runs):
+            page()
+        profiler.disable()
+    finally:
+        gc.enable()
 
-    print(f"\nin-process profile of the gradebook page ({assignment_id}), best of 3 per step:")
-    for step, seconds in best.items():
-        print(f"  {step:<34}{seconds * 1000:>9.1f} ms")
-    print(f"  {'total':<34}{sum(best.values()) * 1000:>9.1f} ms")
+    print(f"\nin-process profile of the gradebook page ({assignment_id}), {runs} pages; "
+          f"{len(gc.get_objects())} objects tracked by the collector here")
+    print(f"  {'step':<34}{'median ms':>11}{'min ms':>9}{'mean ms':>9}{'of it gc, mean ms':>19}")
+    for step, values in samples.items():
+        walls, collections = [wall for wall, _ in values], [gc_s for _, gc_s in values]
+        print(f"  {step:<34}{statistics.median(walls) * 1000:>11.1f}{min(walls) * 1000:>9.1f}"
+              f"{statistics.fmean(walls) * 1000:>9.1f}{statistics.fmean(collections) * 1000:>19.1f}")
+    print(f"  {'total with the collector off':<34}{statistics.median(without_gc) * 1000:>11.1f}"
+          f"{min(without_gc) * 1000:>9.1f}{statistics.fmean(without_gc) * 1000:>9.1f}")
+    print(f"  (generation-2 collections: {full:.1f} per page)")
     stats = pstats.Stats(profiler, stream=io.StringIO())
     entries = []
     for (filename, line, function), (_cc, calls, tottime, cumtime, _callers) in stats.stats.items():  # type: ignore[attr-defined]
-        entries.append({"function": f"{_short(filename)}:{line}({function})", "calls": calls,
-                        "tottime_ms": round(tottime * 1000, 1), "cumtime_ms": round(cumtime * 1000, 1)})
+        entries.append({"function": f"{_short(filename)}:{line}({function})", "calls": calls // runs,
+                        "tottime_ms": round(tottime * 1000 / runs, 1), "cumtime_ms": round(cumtime * 1000 / runs, 1)})
     by_cumulative = sorted(entries, key=lambda e: -float(e["cumtime_ms"]))[:top]
     by_own = sorted(entries, key=lambda e: -float(e["tottime_ms"]))[:top]
-    print(f"\ncProfile, one page under the profiler, top {top} by cumulative time:")
+    print(f"\ncProfile (its overhead included; the collector off), per page over {runs} pages, "
+          f"top {top} by cumulative time:")
     _print_entries(by_cumulative)
-    print(f"\ncProfile, top {top} by own time:")
+    print(f"\ncProfile, per page, top {top} by own time:")
     _print_entries(by_own)
-    return {"steps_ms": {step: round(seconds * 1000, 1) for step, seconds in best.items()},
-            "top_cumulative": by_cumulative, "top_own": by_own}
+    return {"steps_ms": {step: {"median": round(statistics.median(wall for wall, _ in values) * 1000, 1),
+                                "min": round(min(wall for wall, _ in values) * 1000, 1),
+                                "mean": round(statistics.fmean(wall for wall, _ in values) * 1000, 1),
+                                "gc_mean": round(statistics.fmean(gc_s for _, gc_s in values) * 1000, 1)}
+                         for step, values in samples.items()},
+            "total_gc_off_ms": {"median": round(statistics.median(without_gc) * 1000, 1),
+                                "min": round(min(without_gc) * 1000, 1),
+                                "mean": round(statistics.fmean(without_gc) * 1000, 1)},
+            "full_collections_per_page": full, "top_cumulative": by_cumulative, "top_own": by_own}
 
 
 def _short(filename: str) -> str:

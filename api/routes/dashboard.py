@@ -19,7 +19,7 @@ from grader.assignments import Assignment, list_assignments, load_assignment
 from grader.config import Settings
 from grader.service.gradebook import (SHOWN_STATUSES, GradebookRow, build_gradebook, histogram,
                                       live_queue, regrade_changes, roster_students, status_counts, submitters,
-                                      test_summaries)
+                                      summarize_tests)
 from grader.service.records import Submission, User
 from grader.service.submissions import regrade_assignment, regrade_submission
 
@@ -60,7 +60,7 @@ def assignment_page(request: Request, assignment_id: str, session: SessionDep, s
     rows = [row for row in book.rows if needle in row.student.name.lower() or needle in row.student.email]
     rows.sort(key=_sort_key(sort), reverse=order == "desc")
     return render(request, "assignment.html", signed_in=signed_in, assignment=assignment, book=book, rows=rows,
-                  q=q, sort=sort, order=order, summary=book.summary(), tests=test_summaries(book),
+                  q=q, sort=sort, order=order, summary=book.summary(), tests=summarize_tests(book),
                   changes=regrade_changes(session, book))
 
 
@@ -69,7 +69,7 @@ def failures_page(request: Request, assignment_id: str, exercise: str, test: str
                   settings: SettingsDep, signed_in: WebSessionDep, _instructor: PageInstructor) -> HTMLResponse:
     """The counting submissions that failed one test, with the message each got."""
     assignment = load_assignment(assignment_id, settings)
-    summary = next((s for s in test_summaries(build_gradebook(session, assignment))
+    summary = next((s for s in summarize_tests(build_gradebook(session, assignment))
                     if s.exercise == exercise and s.name == test), None)
     if summary is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"{assignment.id} has no test {exercise}::{test}")

@@ -98,7 +98,7 @@ def roster_students(session: Session) -> list[User]:
 
 def build_gradebook(session: Session, assignment: Assignment, *, payloads: bool = True) -> Gradebook:
     """One row per roster student, those who never submitted included (``payloads``: load each counting
-    result's tests too, for ``test_summaries``)."""
+    result's tests too, for ``summarize_tests``)."""
     counting = {row.user_id: row for row in counting_submissions(session, assignment, payloads=payloads)}
     counts: dict[int, int] = dict(session.execute(
         select(Submission.user_id, func.count(Submission.id)).where(Submission.assignment_id == assignment.id)
@@ -156,7 +156,7 @@ class TestSummary:
         return self.messages.most_common(n)
 
 
-def test_summaries(gradebook: Gradebook) -> list[TestSummary]:
+def summarize_tests(gradebook: Gradebook) -> list[TestSummary]:
     """Every test of the counting submissions with its pass rate, worst first."""
     summaries: dict[tuple[str, str], TestSummary] = {}
     for submission in gradebook.counting:
@@ -196,7 +196,7 @@ def regrade_changes(session: Session, gradebook: Gradebook) -> list[ScoreChange]
     previous = session.execute(
         select(Result.submission_id, Result.score).join(
             Submission, and_(Submission.id == Result.submission_id, Result.version == Submission.result_version - 1))
-        .where(Submission.id.in_(regraded))).all()
+        .where(Submission.id.in_(list(regraded)))).all()
     changes = [ScoreChange(regraded[sid].user, regraded[sid], before, regraded[sid].result.score)  # type: ignore[union-attr]
                for sid, before in previous if regraded[sid].result and regraded[sid].result.score != before]  # type: ignore[union-attr]
     return sorted(changes, key=lambda change: (-abs(change.delta), change.student.name))

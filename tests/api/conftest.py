@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from sqlalchemy import func, select
 
 from api.main import create_app
 from grader.config import Settings
+from grader.models import FINAL_STATUSES
 from grader.service.db import session_scope
 from grader.service.records import Role, Submission, User
 from grader.service.roster import add_member
@@ -52,6 +54,18 @@ class Service:
         sent = headers if headers is not None else (self.headers(who) if who else {})
         return self.client.post("/api/v1/submissions", headers=sent, data={"assignment": assignment},
                                 files={"notebook": ("toy.ipynb", data, content_type)})
+
+    def wait_final(self, submission_id: str, *, timeout: float = 60) -> dict[str, Any]:
+        """Poll the API (as the instructor) until the submission has a final status; its body."""
+        deadline = time.monotonic() + timeout
+        while True:
+            answer = self.client.get(f"/api/v1/submissions/{submission_id}", headers=self.headers("teacher"))
+            assert answer.status_code == 200, answer.text
+            body: dict[str, Any] = answer.json()
+            if body["status"] in FINAL_STATUSES:
+                return body
+            assert time.monotonic() < deadline, f"still {body['status']} after {timeout} s"
+            time.sleep(0.2)
 
     def submission_count(self, who: str | None = None) -> int:
         query = select(func.count(Submission.id))

@@ -2,49 +2,12 @@
 
 from __future__ import annotations
 
-from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 
 from api.security import CONTENT_SECURITY_POLICY, DOCS_CONTENT_SECURITY_POLICY
 from tests.api.conftest import Service
-
-class _Page(HTMLParser):
-    """Every start tag of a page with its attributes, and the text inside each <script>."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, dict[str, str]]] = []
-        self.script_bodies: list[str] = []
-        self._in_script = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, {name: value or "" for name, value in attrs}))
-        if tag == "script":
-            self._in_script = True
-            self.script_bodies.append("")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "script":
-            self._in_script = False
-
-    def handle_data(self, data: str) -> None:
-        if self._in_script:
-            self.script_bodies[-1] += data
-
-    def all(self, tag: str) -> list[dict[str, str]]:
-        return [attrs for name, attrs in self.tags if name == tag]
-
-    def urls(self) -> list[str]:
-        return [attrs[key] for _, attrs in self.tags for key in ("src", "href") if key in attrs]
-
-
-def _parse(text: str) -> _Page:
-    page = _Page()
-    page.feed(text)
-    page.close()
-    return page
-
+from tests.utils.html import parse_html
 
 def _schema_url(service: Service) -> str:
     url = service.app.openapi_url
@@ -62,12 +25,12 @@ def test_the_docs_page_has_no_inline_script_and_names_only_paths_on_this_host(se
     answer = service.client.get("/docs")
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("text/html")
-    page = _parse(answer.text)
+    page = parse_html(answer.text)
     assert [title for title in page.all("title")] and "<title>grader API</title>" in answer.text
     scripts = page.all("script")
     assert scripts and all(attrs.get("src") for attrs in scripts), "a <script> without src"
     assert all(not body.strip() for body in page.script_bodies), "a <script> with inline code"
-    handlers = [(tag, name) for tag, attrs in page.tags for name in attrs if name.lower().startswith("on")]
+    handlers = [(tag, name) for tag, attrs in page.start_tags for name, _ in attrs if name.lower().startswith("on")]
     assert handlers == []
     assert page.urls(), "the page links no assets"
     for url in page.urls():
@@ -79,7 +42,7 @@ def test_the_docs_page_has_no_inline_script_and_names_only_paths_on_this_host(se
 
 
 def test_every_asset_of_the_docs_page_is_served_here_with_its_type(service: Service) -> None:
-    page = _parse(service.client.get("/docs").text)
+    page = parse_html(service.client.get("/docs").text)
     scripts = [attrs["src"] for attrs in page.all("script")]
     assert scripts == ["/static/vendor/swagger-ui-bundle.js", "/static/docs.js"]  # the bundle first
     expected = {src: "javascript" for src in scripts}

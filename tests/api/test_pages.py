@@ -17,7 +17,6 @@ import re
 import time
 import uuid
 from collections.abc import Callable
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -35,33 +34,17 @@ from grader.service.records import Result, Role, Submission, User, WebSession
 from grader.service.roster import add_member
 from tests.api.conftest import PEOPLE, Service, StartService
 from tests.api.test_bad_input import NBFORMAT_3
+from tests.utils.html import parse_html
 from tests.utils.toy import ADD, IMPORTS, toy_bytes
 
-FINAL = {s.value for s in (SubmissionStatus.graded, SubmissionStatus.timeout, SubmissionStatus.error,
-                           SubmissionStatus.rejected)}
 EXERCISES = ["add", "scale", "Doubler"]  # tests/files/toy/exercises/toy/manifest.toml, in order
 HOME = {"teacher": "/dashboard", "alice": "/me", "bob": "/me"}
 
 
 # --- helpers ----------------------------------------------------------------------------------------------------------
 
-class Inputs(HTMLParser):
-    """Every <input> of a page as a dict of its attributes."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.found: list[dict[str, str | None]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "input":
-            self.found.append(dict(attrs))
-
-
-def inputs(page: str, name: str) -> list[dict[str, str | None]]:
-    parser = Inputs()
-    parser.feed(page)
-    parser.close()
-    return [attrs for attrs in parser.found if attrs.get("name") == name]
+def inputs(page: str, name: str) -> list[dict[str, str]]:
+    return [attrs for attrs in parse_html(page).all("input") if attrs.get("name") == name]
 
 
 def csrf_of(page: str) -> str:
@@ -160,23 +143,10 @@ def plant_submission(service: Service, who: str) -> str:
     return submission_id
 
 
-def wait_final(service: Service, submission_id: str, *, timeout: float = 60) -> dict[str, Any]:
-    """Poll the API until the submission has a final status."""
-    deadline = time.monotonic() + timeout
-    while True:
-        answer = service.client.get(f"/api/v1/submissions/{submission_id}", headers=service.headers("teacher"))
-        assert answer.status_code == 200, answer.text
-        body: dict[str, Any] = answer.json()
-        if body["status"] in FINAL:
-            return body
-        assert time.monotonic() < deadline, f"still {body['status']} after {timeout} s"
-        time.sleep(0.2)
-
-
 def submit_and_grade(service: Service, who: str = "alice", notebook: bytes | None = None) -> dict[str, Any]:
     accepted = service.submit(who, notebook)
     assert accepted.status_code == 202, accepted.text
-    return wait_final(service, accepted.json()["id"])
+    return service.wait_final(accepted.json()["id"])
 
 
 def read_csv(response: httpx2.Response) -> list[list[str]]:
@@ -679,7 +649,7 @@ def test_a_regrade_adds_a_result_version_and_the_newest_counts(service: Service)
     busy = service.client.post(url, headers=service.headers("teacher"))
     assert busy.status_code == 409, busy.text
     assert "can be regraded once it has finished" in busy.json()["detail"]
-    second = wait_final(service, first["id"])
+    second = service.wait_final(first["id"])
     assert second["status"] == "graded" and second["result"]["score"] == 4
     with session_scope(service.app.state.engine) as session:
         submission = session.get(Submission, first["id"])
@@ -695,7 +665,7 @@ def test_a_regrade_adds_a_result_version_and_the_newest_counts(service: Service)
     everything = service.client.post("/api/v1/assignments/toy/regrade", headers=service.headers("teacher"))
     assert everything.status_code == 202, everything.text
     assert everything.json() == {"submissions": [first["id"]]}
-    assert wait_final(service, first["id"])["status"] == "graded"
+    assert service.wait_final(first["id"])["status"] == "graded"
     with session_scope(service.app.state.engine) as session:
         count = session.scalar(select(func.count(Result.id)).where(Result.submission_id == first["id"]))
         assert count == 3

@@ -6,7 +6,6 @@ import base64
 import re
 import time
 from collections.abc import Mapping
-from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -14,6 +13,7 @@ from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output, new_raw_cell
 
 from api.rendering import cell_label, render_markdown, render_notebook, sanitize_html, strip_ansi
+from tests.utils.html import ParsedPage, parse_html
 
 # A real 1x1 transparent PNG.
 PNG_B64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAAC0lEQVR4nGNgAAIAAAUAAXpeqz8AAAAASUVORK5CYII="
@@ -24,28 +24,6 @@ BAD_SCHEMES = {"javascript", "vbscript", "data"}
 SAFE_DATA_IMAGE = re.compile(r"data:image/[a-z0-9.+-]+;base64,[A-Za-z0-9+/=]*")
 
 
-class Collector(HTMLParser):
-    """Every start tag with its attributes, and the text a browser would show."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.tags: list[tuple[str, list[tuple[str, str | None]]]] = []
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, attrs))
-
-    def handle_data(self, data: str) -> None:
-        self.text.append(data)
-
-
-def parse(html: str) -> Collector:
-    collector = Collector()
-    collector.feed(html)
-    collector.close()
-    return collector
-
-
 def scheme(url: str) -> str:
     # Browsers ignore whitespace and control characters inside a scheme: "java\tscript:" is javascript.
     squeezed = "".join(ch for ch in url if ch > " " and ch != "\x7f").lower()
@@ -53,10 +31,10 @@ def scheme(url: str) -> str:
     return match.group(1) if match else ""
 
 
-def assert_inert(html: str) -> Collector:
+def assert_inert(html: str) -> ParsedPage:
     """Nothing in ``html`` can execute script, load a frame or carry a style."""
-    collector = parse(html)
-    for tag, attrs in collector.tags:
+    collector = parse_html(html)
+    for tag, attrs in collector.start_tags:
         assert tag not in FORBIDDEN_TAGS, (tag, attrs)
         for name, value in attrs:
             assert not name.startswith("on"), (tag, name, value)
@@ -172,7 +150,7 @@ def test_hostile_content_is_inert_and_still_shown(case: str) -> None:
 
 def test_svg_is_never_inline_but_an_image() -> None:
     html = str(render_notebook(notebook(rich({"image/svg+xml": HOSTILE_SVG}))))
-    images = [dict(attrs) for tag, attrs in assert_inert(html).tags if tag == "img"]
+    images = [dict(attrs) for tag, attrs in assert_inert(html).start_tags if tag == "img"]
     assert len(images) == 1
     src = images[0]["src"] or ""
     assert src.startswith("data:image/svg+xml;base64,")
@@ -182,7 +160,7 @@ def test_svg_is_never_inline_but_an_image() -> None:
 def test_valid_png_becomes_an_image_with_its_data_url() -> None:
     wrapped = PNG_B64[:40] + "\n" + PNG_B64[40:] + "\n"  # nbformat writers may wrap base64
     html = str(render_notebook(notebook(rich({"image/png": wrapped, "text/plain": "<Figure size 1x1>"}))))
-    images = [dict(attrs) for tag, attrs in assert_inert(html).tags if tag == "img"]
+    images = [dict(attrs) for tag, attrs in assert_inert(html).start_tags if tag == "img"]
     assert images == [{"class": "output-image", "alt": "output image", "src": f"data:image/png;base64,{PNG_B64}"}]
     assert "Figure size" not in html  # the image wins over its text/plain
 
@@ -200,7 +178,7 @@ def test_pandas_table_survives_sanitizing() -> None:
     table = ('<div><table border="1" class="dataframe"><thead><tr style="text-align: right;"><th></th>'
              '<th colspan="2">a</th></tr></thead><tbody><tr><th>0</th><td>1</td><td>2</td></tr></tbody></table></div>')
     html = str(render_notebook(notebook(rich({"text/html": table, "text/plain": "df"}, "execute_result"))))
-    tags = [tag for tag, _ in assert_inert(html).tags]
+    tags = [tag for tag, _ in assert_inert(html).start_tags]
     for tag in ("table", "thead", "tbody", "tr", "th", "td"):
         assert tag in tags
     assert '<th colspan="2">a</th>' in html and "<td>1</td>" in html
@@ -265,7 +243,7 @@ def test_structure_prompts_and_error_cells() -> None:
     assert '<pre class="source"><code>b</code></pre><div class="outputs"></div>' in html
     assert '<section class="cell cell-raw" id="cell-3"><pre class="raw">r</pre>' in html
     assert 'class="cell cell-code cell-error" id="cell-4"' in html
-    sections = [dict(attrs) for tag, attrs in assert_inert(html).tags if tag == "section"]
+    sections = [dict(attrs) for tag, attrs in assert_inert(html).start_tags if tag == "section"]
     assert [s["id"] for s in sections] == [f"cell-{i}" for i in range(5)]
 
 

@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from grader.config import Settings
+from grader.models import FINAL_STATUSES
 from grader.service.db import make_engine, migrate, session_scope
 from grader.service.records import Role
 from grader.service.roster import add_member
@@ -30,7 +31,7 @@ CLASS = {  # who: (name, email, role)
 }
 PLOT = ("import matplotlib.pyplot as plt\nplt.plot([0, 1, 2], [0, 1, 4])\nplt.title('alice plots')\nplt.show()\n"
         "print('hello from alice')")
-FINAL = ("graded", "timeout", "error", "rejected")
+FINAL = tuple(FINAL_STATUSES)
 
 
 @dataclass
