@@ -488,6 +488,7 @@ def profile_gradebook(engine: Engine, settings: Settings, assignment_id: str, *,
         return steps
 
     page()  # warm: compiled template, imported modules, SQLite page cache
+    gc.collect()  # no garbage left from seeding and measuring
     gc.callbacks.append(clock)
     full_before = clock.full
     samples: dict[str, list[tuple[float, float]]] = {}
