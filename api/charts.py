@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from functools import lru_cache
 from typing import Any
 
 import matplotlib
@@ -14,7 +15,9 @@ _STYLE: dict[Any, Any] = {"svg.fonttype": "none", "font.size": 9, "axes.spines.t
 _BAR = "#3b6ea8"
 
 
-def histogram_svg(counts: list[int], max_score: float, *, title: str) -> bytes:
+# Drawing costs ~0.2 s; the same numbers give the same picture, so recent ones are kept.
+@lru_cache(maxsize=64)
+def histogram_svg(counts: tuple[int, ...], max_score: float, *, title: str) -> bytes:
     """Bars of how many students scored in each tenth of 0..max_score."""
     with matplotlib.rc_context(_STYLE):
         figure = Figure(figsize=(4.2, 2.0), layout="constrained")
@@ -30,8 +33,11 @@ def histogram_svg(counts: list[int], max_score: float, *, title: str) -> bytes:
         return _svg(figure)
 
 
-def exercise_means_svg(means: dict[str, float | None], points: dict[str, float], *, title: str) -> bytes:
+@lru_cache(maxsize=64)
+def exercise_means_svg(mean_items: tuple[tuple[str, float | None], ...], point_items: tuple[tuple[str, float], ...],
+                       *, title: str) -> bytes:
     """Horizontal bars: the class's mean score on each exercise against its points."""
+    means, points = dict(mean_items), dict(point_items)
     names = list(means)
     with matplotlib.rc_context(_STYLE):
         figure = Figure(figsize=(5.0, 0.45 * len(names) + 0.9), layout="constrained")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -37,6 +38,9 @@ def create_app(settings: Settings | None = None, *, workers: int | None = None) 
         app.state.dispatcher = Dispatcher(app.state.engine, app.state.settings, workers=workers,
                                           on_finished=app.state.metrics.finished)
         app.state.dispatcher.start()
+        # Everything imported and built so far lives as long as the service: keep it out of the garbage
+        # collector's full passes, which otherwise walk it again for every big page.
+        gc.freeze()
         try:
             yield
         finally:

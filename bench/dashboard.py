@@ -70,6 +70,7 @@ from grader.models import GradeResult, SubmissionStatus  # noqa: E402
 from grader.service.db import make_engine, migrate, session_scope  # noqa: E402
 from grader.service.records import Base, Role, User  # noqa: E402
 from grader.service.roster import add_member  # noqa: E402
+from grader.service.submissions import MESSAGE_CHARS  # noqa: E402
 from tests.utils.service import free_port, start_server  # noqa: E402
 
 TARGET_MS = 300.0
@@ -147,7 +148,7 @@ def main() -> None:
     parser.add_argument("--students", type=int, default=1000)
     parser.add_argument("--per-student", type=int, default=3, help="submissions per student and assignment")
     parser.add_argument("--runs", type=int, default=30, help="timed requests per page")
-    parser.add_argument("--warmup", type=int, default=3, help="untimed requests per page first")
+    parser.add_argument("--warmup", type=int, default=3, help="untimed rounds over the pages first")
     parser.add_argument("--assignment", default="mlp-basics", help="the assignment whose pages are measured")
     parser.add_argument("--data-dir", type=Path, default=None, help="seed here (must not hold a database yet)")
     parser.add_argument("--seed", type=int, default=1, help="random seed of the generated course")
@@ -158,10 +159,10 @@ def main() -> None:
     if args.students < 1 or args.per_student < 1 or args.runs < 1:
         parser.error("--students, --per-student and --runs must be at least 1")
 
-    folder = Path(tempfile.mkdtemp(prefix="bench-dashboard-"))
+    if args.data_dir is not None and (args.data_dir / "grader.db").exists():
+        parser.error(f"{args.data_dir} already holds a database; give a fresh --data-dir")
+    folder = Path(tempfile.mkdtemp(prefix="bench-dashboard-"))  # cache and server log (and data, by default)
     data_dir: Path = args.data_dir or folder / "data"
-    if (data_dir / "grader.db").exists():
-        parser.error(f"{data_dir} already holds a database; give a fresh --data-dir")
     try:
         settings = Settings(data_dir=data_dir)
         engine = make_engine(settings)
@@ -234,8 +235,9 @@ def seed(engine: Engine, settings: Settings, *, students: int, per_student: int,
     migrate(engine)
     with session_scope(engine) as session:
         token = add_member(session, name="Bench Instructor", email=INSTRUCTOR_EMAIL, role=Role.instructor).token
-    users, submissions_table, results_table = (Base.metadata.tables[name]
-                                               for name in ("users", "submissions", "results"))
+    users, submissions_table, results_table, tests_table = (
+        Base.metadata.tables[name] for name in ("users", "submissions", "results", "result_tests"))
+    result_id = 0
     now = dt.datetime.now(dt.UTC)
     with engine.begin() as connection:
         connection.execute(insert(users), [
@@ -253,6 +255,7 @@ def seed(engine: Engine, settings: Settings, *, students: int, per_student: int,
         difficulty = rng.uniform(-0.1, 0.05)
         submission_rows: list[dict[str, Any]] = []
         result_rows: list[dict[str, Any]] = []
+        test_rows: list[dict[str, Any]] = []
         for user_id in student_ids:
             start = now - dt.timedelta(days=21) + dt.timedelta(seconds=rng.uniform(0, 14 * 86400))
             queued = start
@@ -273,8 +276,12 @@ def seed(engine: Engine, settings: Settings, *, students: int, per_student: int,
                     "late": rng.random() < (0.12 if last else 0.03), "attempts": 1, "error": None,
                     "queued_at": queued, "started_at": started_at, "finished_at": finished_at,
                     "result_version": 1})
+                result_id += 1
+                test_rows += [{"result_id": result_id, "exercise": e["id"], "name": t["name"], "hidden": t["hidden"],
+                               "passed": t["passed"], "message": t["message"][:MESSAGE_CHARS]}
+                              for e in payload["exercises"] for t in e["tests"]]
                 result_rows.append({
-                    "submission_id": submission_id, "version": 1, "status": status.value,
+                    "id": result_id, "submission_id": submission_id, "version": 1, "status": status.value,
                     "score": payload["score"], "max_score": payload["max_score"], "payload": payload,
                     "exercise_scores": {e["id"]: e["score"] for e in payload["exercises"]},
                     "executed_path": None, "created_at": finished_at})
@@ -284,6 +291,7 @@ def seed(engine: Engine, settings: Settings, *, students: int, per_student: int,
         with engine.begin() as connection:
             connection.execute(insert(submissions_table), submission_rows)
             connection.execute(insert(results_table), result_rows)
+            connection.execute(insert(tests_table), test_rows)
         total += len(submission_rows)
     return token, total
 
@@ -471,11 +479,11 @@ def profile_gradebook(engine: Engine, settings: Settings, assignment_id: str, *,
             instructor = session.scalar(select(User).where(User.email == INSTRUCTOR_EMAIL))
             done("(instructor lookup)")
             book = build_gradebook(session, assignment)
-            done("build_gradebook (payloads=True)")
+            done("build_gradebook")
             rows = sorted(book.rows, key=_sort_key("name"))
             done("filter + sort rows")
             summary = book.summary()
-            tests = summarize_tests(book)
+            tests = summarize_tests(session, book)
             done("summary + summarize_tests")
             changes = regrade_changes(session, book)
             done("regrade_changes")
@@ -489,6 +497,7 @@ def profile_gradebook(engine: Engine, settings: Settings, assignment_id: str, *,
 
     page()  # warm: compiled template, imported modules, SQLite page cache
     gc.collect()  # no garbage left from seeding and measuring
+    tracked = len(gc.get_objects())
     gc.callbacks.append(clock)
     full_before = clock.full
     samples: dict[str, list[tuple[float, float]]] = {}
@@ -511,7 +520,7 @@ def profile_gradebook(engine: Engine, settings: Settings, assignment_id: str, *,
         gc.enable()
 
     print(f"\nin-process profile of the gradebook page ({assignment_id}), {runs} pages; "
-          f"{len(gc.get_objects())} objects tracked by the collector here")
+          f"{tracked} objects tracked by the collector in this process before them")
     print(f"  {'step':<34}{'median ms':>11}{'min ms':>9}{'mean ms':>9}{'of it gc, mean ms':>19}")
     for step, values in samples.items():
         walls, collections = [wall for wall, _ in values], [gc_s for _, gc_s in values]
@@ -540,7 +549,7 @@ def profile_gradebook(engine: Engine, settings: Settings, assignment_id: str, *,
             "total_gc_off_ms": {"median": round(statistics.median(without_gc) * 1000, 1),
                                 "min": round(min(without_gc) * 1000, 1),
                                 "mean": round(statistics.fmean(without_gc) * 1000, 1)},
-            "full_collections_per_page": full, "top_cumulative": by_cumulative, "top_own": by_own}
+            "full_collections_per_page": full, "tracked_objects": tracked, "top_cumulative": by_cumulative, "top_own": by_own}
 
 
 def _short(filename: str) -> str:

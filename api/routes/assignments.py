@@ -46,7 +46,7 @@ def gradebook(assignment_id: str, session: SessionDep, settings: SettingsDep,
               _instructor: CurrentInstructor) -> list[GradebookRow]:
     """Instructors: one row per roster student with the submission that counts (latest or best, per the
     assignment's policy); a student who never submitted has no submission and no score."""
-    book = build_gradebook(session, load_assignment(assignment_id, settings), payloads=False)
+    book = build_gradebook(session, load_assignment(assignment_id, settings))
     return [
         GradebookRow(student=row.student.email, name=row.student.name,
                      submission=row.counting.id if row.counting else None, score=row.score,
@@ -62,7 +62,7 @@ def gradebook(assignment_id: str, session: SessionDep, settings: SettingsDep,
 def gradebook_export(assignment_id: str, session: SessionDep, settings: SettingsDep,
                      _instructor: ExportInstructor) -> Response:
     """Instructors: the gradebook as CSV, one row per roster student, a column per exercise (bearer or session)."""
-    book = build_gradebook(session, load_assignment(assignment_id, settings), payloads=False)
+    book = build_gradebook(session, load_assignment(assignment_id, settings))
     return _csv(gradebook_csv(book), f"{assignment_id}-gradebook.csv")
 
 
@@ -70,7 +70,7 @@ def gradebook_export(assignment_id: str, session: SessionDep, settings: Settings
 def canvas_export(assignment_id: str, session: SessionDep, settings: SettingsDep,
                   _instructor: ExportInstructor) -> Response:
     """Instructors: the counting scores in Canvas's gradebook import format (bearer or session)."""
-    book = build_gradebook(session, load_assignment(assignment_id, settings), payloads=False)
+    book = build_gradebook(session, load_assignment(assignment_id, settings))
     return _csv(canvas_csv(book), f"{assignment_id}-canvas.csv")
 
 

@@ -17,11 +17,11 @@ from api.templating import render
 from api.viewing import current_result, executed_notebook, labelled_errors
 from grader.assignments import Assignment, list_assignments, load_assignment
 from grader.config import Settings
-from grader.service.gradebook import (SHOWN_STATUSES, GradebookRow, build_gradebook, histogram,
-                                      live_queue, regrade_changes, roster_students, status_counts, submitters,
-                                      summarize_tests)
+from grader.service.gradebook import (SHOWN_STATUSES, GradebookRow, Summary, build_gradebook,
+                                      failing_submissions, histogram, live_queue, regrade_changes, roster_students,
+                                      status_counts, submitters, summarize_tests)
 from grader.service.records import Submission, User
-from grader.service.submissions import regrade_assignment, regrade_submission
+from grader.service.submissions import counting_scores, regrade_assignment, regrade_submission
 
 router = APIRouter(prefix="/dashboard", tags=["dashboard"], include_in_schema=False)
 
@@ -35,9 +35,9 @@ def overview(request: Request, session: SessionDep, settings: SettingsDep, signe
     counts, submitted, roster = status_counts(session), submitters(session), len(roster_students(session))
     cards = []
     for assignment in _assignments(settings):
-        book = build_gradebook(session, assignment, payloads=False)
         cards.append({"assignment": assignment, "counts": counts.get(assignment.id, {}),
-                      "submitted": submitted.get(assignment.id, 0), "summary": book.summary()})
+                      "submitted": submitted.get(assignment.id, 0),
+                      "summary": Summary.of(counting_scores(session, assignment))})
     return render(request, "dashboard.html", signed_in=signed_in, cards=cards, roster=roster,
                   statuses=SHOWN_STATUSES, queue=live_queue(session))
 
@@ -60,7 +60,7 @@ def assignment_page(request: Request, assignment_id: str, session: SessionDep, s
     rows = [row for row in book.rows if needle in row.student.name.lower() or needle in row.student.email]
     rows.sort(key=_sort_key(sort), reverse=order == "desc")
     return render(request, "assignment.html", signed_in=signed_in, assignment=assignment, book=book, rows=rows,
-                  q=q, sort=sort, order=order, summary=book.summary(), tests=summarize_tests(book),
+                  q=q, sort=sort, order=order, summary=book.summary(), tests=summarize_tests(session, book),
                   changes=regrade_changes(session, book))
 
 
@@ -69,11 +69,11 @@ def failures_page(request: Request, assignment_id: str, exercise: str, test: str
                   settings: SettingsDep, signed_in: WebSessionDep, _instructor: PageInstructor) -> HTMLResponse:
     """The counting submissions that failed one test, with the message each got."""
     assignment = load_assignment(assignment_id, settings)
-    summary = next((s for s in summarize_tests(build_gradebook(session, assignment))
-                    if s.exercise == exercise and s.name == test), None)
+    book = build_gradebook(session, assignment)
+    summary = next((s for s in summarize_tests(session, book) if s.exercise == exercise and s.name == test), None)
     if summary is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"{assignment.id} has no test {exercise}::{test}")
-    failing = [(submission, _message(submission, exercise, test)) for submission in summary.failing]
+    failing = failing_submissions(session, book, exercise=exercise, test=test)
     return render(request, "failures.html", signed_in=signed_in, assignment=assignment, summary=summary,
                   failing=failing)
 
@@ -151,7 +151,7 @@ def student_page(request: Request, student_id: int, session: SessionDep, setting
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no student {student_id}")
     books = []
     for assignment in _assignments(settings):
-        row = next((r for r in build_gradebook(session, assignment, payloads=False).rows if r.student.id == student.id),
+        row = next((r for r in build_gradebook(session, assignment).rows if r.student.id == student.id),
                    GradebookRow(student, None, 0))
         books.append((assignment, row))
     submissions = session.scalars(select(Submission).where(Submission.user_id == student.id)
@@ -165,9 +165,9 @@ def histogram_chart(assignment_id: str, session: SessionDep, settings: SettingsD
                     _instructor: PageInstructor) -> Response:
     """The distribution of counting scores, as a picture."""
     assignment = load_assignment(assignment_id, settings)
-    book = build_gradebook(session, assignment, payloads=False)
-    counts = histogram(book.scores, assignment.manifest.max_score)
-    svg = histogram_svg(counts, assignment.manifest.max_score, title=f"{len(book.scores)} counting scores")
+    scores = counting_scores(session, assignment)
+    counts = histogram(scores, assignment.manifest.max_score)
+    svg = histogram_svg(tuple(counts), assignment.manifest.max_score, title=f"{len(scores)} counting scores")
     return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
 
 
@@ -177,8 +177,8 @@ def exercises_chart(assignment_id: str, session: SessionDep, settings: SettingsD
     """The mean score per exercise, as a picture."""
     assignment = load_assignment(assignment_id, settings)
     points = {e.id: e.points for e in assignment.manifest.exercises}
-    svg = exercise_means_svg(build_gradebook(session, assignment, payloads=False).exercise_means(), points,
-                             title="mean score per exercise")
+    means = build_gradebook(session, assignment).exercise_means()
+    svg = exercise_means_svg(tuple(means.items()), tuple(points.items()), title="mean score per exercise")
     return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
 
 
@@ -195,16 +195,6 @@ def _submission(session: Any, submission_id: str) -> Submission:
     if submission is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no submission {submission_id[:80]!r}")
     return submission
-
-
-def _message(submission: Submission, exercise: str, test: str) -> str:
-    payload: dict[str, Any] = submission.result.payload if submission.result else {}
-    for entry in payload.get("exercises", []):
-        if entry.get("id") == exercise:
-            for item in entry.get("tests", []):
-                if item.get("name") == test:
-                    return str(item.get("message", ""))
-    return ""
 
 
 def _sort_key(sort: str) -> Any:

@@ -9,16 +9,14 @@ from __future__ import annotations
 import csv
 import io
 import statistics
-from collections import Counter
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from grader.assignments import Assignment
 from grader.models import SubmissionStatus
-from grader.service.records import Result, Role, Submission, User
+from grader.service.records import Result, ResultTest, Role, Submission, User
 from grader.service.submissions import counting_submissions
 
 SHOWN_STATUSES = (SubmissionStatus.queued, SubmissionStatus.running, SubmissionStatus.graded,
@@ -96,10 +94,9 @@ def roster_students(session: Session) -> list[User]:
     return list(session.scalars(select(User).where(User.role == Role.student).order_by(User.name, User.email)))
 
 
-def build_gradebook(session: Session, assignment: Assignment, *, payloads: bool = True) -> Gradebook:
-    """One row per roster student, those who never submitted included (``payloads``: load each counting
-    result's tests too, for ``summarize_tests``)."""
-    counting = {row.user_id: row for row in counting_submissions(session, assignment, payloads=payloads)}
+def build_gradebook(session: Session, assignment: Assignment) -> Gradebook:
+    """One row per roster student, those who never submitted included (results without their payloads)."""
+    counting = {row.user_id: row for row in counting_submissions(session, assignment)}
     counts: dict[int, int] = dict(session.execute(
         select(Submission.user_id, func.count(Submission.id)).where(Submission.assignment_id == assignment.id)
         .group_by(Submission.user_id)).all())
@@ -133,45 +130,69 @@ def live_queue(session: Session, *, limit: int = 50) -> list[Submission]:
         .order_by(Submission.status.desc(), Submission.queued_at).limit(limit)))
 
 
-@dataclass
+@dataclass(frozen=True)
 class TestSummary:
-    """One test across the class: how many passed, the commonest failure messages, who failed."""
+    """One test across the class's counting submissions: how many passed, the commonest failure messages."""
 
     __test__ = False  # not a pytest class
 
     exercise: str
     name: str
     hidden: bool
-    passed: int = 0
-    failed: int = 0
-    messages: Counter[str] = field(default_factory=Counter)
-    failing: list[Submission] = field(default_factory=list)
+    passed: int
+    failed: int
+    commonest: list[tuple[str, int]]
 
     @property
     def pass_rate(self) -> float:
         total = self.passed + self.failed
         return self.passed / total if total else 1.0
 
-    def commonest(self, n: int = 3) -> list[tuple[str, int]]:
-        return self.messages.most_common(n)
+
+def summarize_tests(session: Session, gradebook: Gradebook, *, messages: int = 3) -> list[TestSummary]:
+    """Every test of the counting submissions with its pass rate and commonest failures, worst first.
+
+    Two GROUP BY queries over ``result_tests``: no payload is read.
+    """
+    ids = _counting_result_ids(gradebook)
+    if not ids:
+        return []
+    where = ResultTest.result_id.in_(ids)
+    failing = func.sum(case((ResultTest.passed, 0), else_=1))
+    counts = session.execute(
+        select(ResultTest.exercise, ResultTest.name, func.max(case((ResultTest.hidden, 1), else_=0)),
+               func.count(ResultTest.id), failing)
+        .where(where).group_by(ResultTest.exercise, ResultTest.name)).all()
+    commonest: dict[tuple[str, str], list[tuple[str, int]]] = {}
+    for exercise, name, message, number in session.execute(
+            select(ResultTest.exercise, ResultTest.name, ResultTest.message, func.count(ResultTest.id))
+            .where(where, ResultTest.passed.is_(False))
+            .group_by(ResultTest.exercise, ResultTest.name, ResultTest.message)
+            .order_by(func.count(ResultTest.id).desc(), ResultTest.message)):
+        listed = commonest.setdefault((exercise, name), [])
+        if len(listed) < messages:
+            listed.append((message, number))
+    summaries = [TestSummary(exercise, name, bool(hidden), total - failed, failed, commonest.get((exercise, name), []))
+                 for exercise, name, hidden, total, failed in counts]
+    return sorted(summaries, key=lambda s: (s.pass_rate, s.exercise, s.name))
 
 
-def summarize_tests(gradebook: Gradebook) -> list[TestSummary]:
-    """Every test of the counting submissions with its pass rate, worst first."""
-    summaries: dict[tuple[str, str], TestSummary] = {}
-    for submission in gradebook.counting:
-        payload: dict[str, Any] = submission.result.payload if submission.result else {}
-        for exercise in payload.get("exercises", []):
-            for test in exercise.get("tests", []):
-                key = (exercise["id"], test["name"])
-                summary = summaries.setdefault(key, TestSummary(exercise["id"], test["name"], bool(test["hidden"])))
-                if test["passed"]:
-                    summary.passed += 1
-                else:
-                    summary.failed += 1
-                    summary.messages[str(test.get("message", ""))[:300]] += 1
-                    summary.failing.append(submission)
-    return sorted(summaries.values(), key=lambda s: (s.pass_rate, s.exercise, s.name))
+def failing_submissions(session: Session, gradebook: Gradebook, *, exercise: str,
+                        test: str) -> list[tuple[Submission, str]]:
+    """The counting submissions that failed one test, each with the message it got, by student."""
+    by_result = {row.result.id: row for row in gradebook.counting if row.result is not None}
+    if not by_result:
+        return []
+    failed = session.execute(
+        select(ResultTest.result_id, ResultTest.message)
+        .where(ResultTest.result_id.in_(list(by_result)), ResultTest.exercise == exercise, ResultTest.name == test,
+               ResultTest.passed.is_(False))).all()
+    return sorted(((by_result[result_id], message) for result_id, message in failed),
+                  key=lambda pair: (pair[0].user.name, pair[0].user.email))
+
+
+def _counting_result_ids(gradebook: Gradebook) -> list[int]:
+    return [row.result.id for row in gradebook.counting if row.result is not None]
 
 
 @dataclass(frozen=True)

@@ -93,6 +93,23 @@ class Result(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     submission: Mapped[Submission] = relationship(back_populates="results")
+    tests: Mapped[list[ResultTest]] = relationship(back_populates="result")
+
+
+class ResultTest(Base):
+    """One test's verdict in one result, as a row: what the class got wrong is a GROUP BY over these."""
+
+    __tablename__ = "result_tests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    result_id: Mapped[int] = mapped_column(ForeignKey("results.id"), index=True)
+    exercise: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200))
+    hidden: Mapped[bool] = mapped_column(Boolean)
+    passed: Mapped[bool] = mapped_column(Boolean)
+    message: Mapped[str] = mapped_column(Text)  # cut to 300 characters: enough to group failures by
+
+    result: Mapped[Result] = relationship(back_populates="tests")
 
 
 class WebSession(Base):

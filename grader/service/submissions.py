@@ -24,7 +24,9 @@ from grader.config import Settings
 from grader.errors import DeadlinePassed, TooManySubmissions
 from grader.models import FINAL_STATUSES, GradeResult, SubmissionStatus
 from grader.notebook import parse_notebook
-from grader.service.records import Result, Role, Submission, User, utcnow
+from grader.service.records import Result, ResultTest, Role, Submission, User, utcnow
+
+MESSAGE_CHARS = 300  # of a test's message kept for grouping the class's failures
 
 def accept_submission(session: Session, *, user: User, assignment: Assignment, data: bytes, settings: Settings,
                       now: dt.datetime | None = None) -> Submission:
@@ -123,8 +125,16 @@ def finish(session: Session, submission_id: str, *, result: GradeResult | None, 
         version = session.scalar(select(Submission.result_version).where(Submission.id == submission_id))
         session.add(Result(submission_id=submission_id, version=version, status=result.status,
                            score=result.score, max_score=result.max_score, payload=result.model_dump(mode="json"),
-                           exercise_scores={e.id: e.score for e in result.exercises}, executed_path=executed_path))
+                           exercise_scores={e.id: e.score for e in result.exercises}, executed_path=executed_path,
+                           tests=verdict_rows(result)))
     return True
+
+
+def verdict_rows(result: GradeResult) -> list[ResultTest]:
+    """The result's verdicts as rows of ``result_tests``."""
+    return [ResultTest(exercise=exercise.id, name=test.name[:200], hidden=test.hidden, passed=test.passed,
+                       message=test.message[:MESSAGE_CHARS])
+            for exercise in result.exercises for test in exercise.tests]
 
 
 def regrade_submission(session: Session, submission_id: str) -> bool:
@@ -141,7 +151,7 @@ def regrade_submission(session: Session, submission_id: str) -> bool:
 
 def regrade_assignment(session: Session, assignment: Assignment) -> list[str]:
     """Regrade every counting submission of ``assignment`` (e.g. after a suite fix); returns their ids."""
-    ids = [row.id for row in counting_submissions(session, assignment, payloads=False)]
+    ids = [submission_id for submission_id, _ in _counting_picks(session, assignment).values()]
     return [submission_id for submission_id in ids if regrade_submission(session, submission_id)]
 
 
@@ -184,11 +194,14 @@ def visible_submission(session: Session, submission_id: str, user: User) -> Subm
     return submission
 
 
-def counting_submissions(session: Session, assignment: Assignment, *, payloads: bool = True) -> list[Submission]:
-    """Per student, the submission that counts under the assignment's policy: the latest one with a result,
-    or the best-scoring one (ties: the earlier). Users and current results come loaded (without their
-    payloads unless ``payloads``), sorted by email."""
-    # Choose on three narrow columns first, then load only the chosen rows (payloads included).
+def counting_scores(session: Session, assignment: Assignment) -> list[float]:
+    """The score of each student's counting submission (see ``counting_submissions``), read from two columns."""
+    return [score for _, score in _counting_picks(session, assignment).values()]
+
+
+def _counting_picks(session: Session, assignment: Assignment) -> dict[int, tuple[str, float]]:
+    """Per user id, the counting submission's id and score: the latest with a result, or the best (ties: the
+    earlier), chosen on three narrow columns."""
     picks = session.execute(
         select(Submission.id, Submission.user_id, Result.score)
         .join(Result, and_(Result.submission_id == Submission.id, Result.version == Submission.result_version))
@@ -200,9 +213,15 @@ def counting_submissions(session: Session, assignment: Assignment, *, payloads: 
         current = chosen.get(user_id)
         if current is None or not best or score > current[1]:
             chosen[user_id] = (submission_id, score)
-    ids = [submission_id for submission_id, _ in chosen.values()]
-    result = joinedload(Submission.result)
-    options = [joinedload(Submission.user), result if payloads else result.defer(Result.payload)]
+    return chosen
+
+
+def counting_submissions(session: Session, assignment: Assignment) -> list[Submission]:
+    """Per student, the submission that counts under the assignment's policy: the latest one with a result,
+    or the best-scoring one (ties: the earlier). Users and current results come loaded (a result's payload
+    only when read), sorted by email."""
+    ids = [submission_id for submission_id, _ in _counting_picks(session, assignment).values()]
+    options = [joinedload(Submission.user), joinedload(Submission.result).defer(Result.payload)]
     rows: list[Submission] = []
     for start in range(0, len(ids), 5000):  # bounded IN lists
         rows += session.scalars(select(Submission).where(Submission.id.in_(ids[start:start + 5000]))

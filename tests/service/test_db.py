@@ -93,17 +93,21 @@ def test_a_submission_has_one_result_per_version_and_the_current_one_counts(back
         assert [r.score for r in row.results] == [1.0, 3.0]
 
 
-def test_upgrading_keeps_results_graded_before_versions_as_current(sqlite_engine: Engine) -> None:
+@pytest.mark.parametrize("backend", ["sqlite_engine", "postgres_engine"])
+def test_upgrading_keeps_results_graded_before_versions_as_current(backend: str,
+                                                                  request: pytest.FixtureRequest) -> None:
+    sqlite_engine: Engine = request.getfixturevalue(backend)
     """A database of revision 0001 (one result per submission) upgrades with each result as version 1."""
     command.upgrade(alembic_config(sqlite_engine), "0001")
-    payload = {"exercises": [{"id": "Net", "score": 2.5}, {"id": "train", "score": 0.5}]}
+    verdict = {"name": "shape", "points": 0.5, "max_points": 1.0, "passed": False, "hidden": True, "message": "off"}
+    payload = {"exercises": [{"id": "Net", "score": 2.5, "tests": [verdict]}, {"id": "train", "score": 0.5}]}
     with sqlite_engine.begin() as connection:
         connection.execute(text(
             "INSERT INTO users (id, name, email, role, token_sha256, created_at) "
             "VALUES (1, 'Ada', 'ada@example.org', 'student', :t, '2026-11-01')"), {"t": "0" * 64})
         connection.execute(text(
             "INSERT INTO submissions (id, assignment_id, user_id, notebook_sha256, notebook_path, status, late, "
-            "attempts, queued_at) VALUES ('s1', 'mlp-basics', 1, :h, 'x', 'graded', 0, 1, '2026-11-01')"),
+            "attempts, queued_at) VALUES ('s1', 'mlp-basics', 1, :h, 'x', 'graded', false, 1, '2026-11-01')"),
             {"h": "1" * 64})
         connection.execute(text(
             "INSERT INTO results (submission_id, status, score, max_score, payload, created_at) "
@@ -113,3 +117,5 @@ def test_upgrading_keeps_results_graded_before_versions_as_current(sqlite_engine
         row = session.get(Submission, "s1")
         assert row is not None and row.result_version == 1 and row.result is not None
         assert row.result.score == 3.0 and row.result.exercise_scores == {"Net": 2.5, "train": 0.5}
+        assert [(t.exercise, t.name, t.passed, t.hidden, t.message) for t in row.result.tests] == [
+            ("Net", "shape", False, True, "off")]

@@ -12,7 +12,8 @@ from grader.assignments import load_assignment
 from grader.config import Settings
 from grader.service.db import session_scope
 from grader.service.gradebook import (Summary, build_gradebook, canvas_csv, gradebook_csv, histogram,
-                                      regrade_changes, status_counts, submitters, summarize_tests)
+                                      failing_submissions, regrade_changes, status_counts, submitters,
+                                      summarize_tests)
 from grader.service.records import Role
 from grader.service.submissions import regrade_submission
 from tests.utils.records import add_student, grade, set_policy, submit, toy_result
@@ -66,10 +67,12 @@ def test_counts_by_status_and_submitters(engine: Engine, course: dict[str, str])
 def test_what_the_class_got_wrong_is_worst_first_with_the_commonest_messages(engine: Engine, settings: Settings,
                                                                               course: dict[str, str]) -> None:
     with session_scope(engine) as session:
-        summaries = summarize_tests(build_gradebook(session, load_assignment("toy", settings)))
-        assert [(s.name, s.passed, s.failed) for s in summaries] == [("a", 1, 1), ("b", 1, 1)]
-        assert summaries[0].commonest() == [("wrong shape", 1)]
-        assert [f.id for f in summaries[0].failing] == [course["bob"]]  # Ada's counting submission passed
+        book = build_gradebook(session, load_assignment("toy", settings))
+        summaries = summarize_tests(session, book)
+        assert [(s.name, s.passed, s.failed, s.hidden) for s in summaries] == [("a", 1, 1, True), ("b", 1, 1, True)]
+        assert summaries[0].commonest == [("wrong shape", 1)] and summaries[1].commonest == [("too big", 1)]
+        failing = failing_submissions(session, book, exercise="add", test="a")
+        assert [(s.id, message) for s, message in failing] == [(course["bob"], "wrong shape")]  # Ada's passed
 
 
 def test_a_regrade_that_changed_a_score_is_reported_with_its_delta(engine: Engine, settings: Settings,

@@ -1,4 +1,4 @@
-"""result versions, executed notebooks, web sessions
+"""result versions, executed notebooks, each test's verdict as a row, web sessions
 
 Revision ID: 0002
 Revises: 0001
@@ -37,24 +37,52 @@ def upgrade() -> None:
         batch_op.drop_constraint(batch_op.f('uq_results_submission'), type_='unique')
         batch_op.create_unique_constraint('uq_results_submission_version', ['submission_id', 'version'])
 
+    op.create_table('result_tests',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('result_id', sa.Integer(), nullable=False),
+    sa.Column('exercise', sa.String(length=100), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('hidden', sa.Boolean(), nullable=False),
+    sa.Column('passed', sa.Boolean(), nullable=False),
+    sa.Column('message', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['result_id'], ['results.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('result_tests', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_result_tests_result_id'), ['result_id'], unique=False)
+
     with op.batch_alter_table('submissions', schema=None) as batch_op:
         batch_op.add_column(sa.Column('result_version', sa.Integer(), nullable=False, server_default='0'))
     op.execute("UPDATE submissions SET result_version = 1 "
                "WHERE id IN (SELECT submission_id FROM results)")
-    _fill_exercise_scores()
+    _fill_from_payloads()
 
 
 
-def _fill_exercise_scores() -> None:
+def _fill_from_payloads() -> None:
+    """Results graded before this revision: their exercise scores and test rows, from the stored payload."""
     connection = op.get_bind()
     results = sa.table('results', sa.column('id', sa.Integer()), sa.column('payload', sa.JSON()),
                        sa.column('exercise_scores', sa.JSON()))
+    tests = sa.table('result_tests', sa.column('result_id', sa.Integer()), sa.column('exercise', sa.String()),
+                     sa.column('name', sa.String()), sa.column('hidden', sa.Boolean()),
+                     sa.column('passed', sa.Boolean()), sa.column('message', sa.Text()))
     for row in connection.execute(sa.select(results.c.id, results.c.payload)).all():
-        scores = {e['id']: e['score'] for e in (row.payload or {}).get('exercises', [])}
+        exercises = (row.payload or {}).get('exercises', [])
+        scores = {e['id']: e['score'] for e in exercises}
         connection.execute(results.update().where(results.c.id == row.id).values(exercise_scores=scores))
+        verdicts = [{'result_id': row.id, 'exercise': e['id'], 'name': t['name'][:200], 'hidden': t['hidden'],
+                     'passed': t['passed'], 'message': t['message'][:300]}
+                    for e in exercises for t in e.get('tests', [])]
+        if verdicts:
+            connection.execute(tests.insert(), verdicts)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('result_tests', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_result_tests_result_id'))
+
+    op.drop_table('result_tests')
     with op.batch_alter_table('submissions', schema=None) as batch_op:
         batch_op.drop_column('result_version')
 
