@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     kernel_threads: PositiveInt = Field(1, description="OMP/MKL threads per kernel: parallel kernels share the cores")
     kernel_startup_timeout_s: PositiveFloat = Field(60.0, description="time a kernel gets to start")
     max_cell_output_bytes: PositiveInt = Field(MiB, description="output kept per cell; the rest is dropped")
+    figures: bool = Field(True, description="draw matplotlib figures into the executed notebook the instructor "
+                                            "sees (one draw per figure: ~2.5 s more on the decoding notebook "
+                                            "here); false: the Agg backend, nothing drawn")
     max_executed_notebook_bytes: PositiveInt = Field(
         16 * MiB, description="largest executed notebook (with outputs) kept for the instructor's pages; "
                               "past it the largest outputs are replaced by a note")

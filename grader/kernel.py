@@ -37,9 +37,10 @@ from grader.sandbox import Sandbox
 DEFAULT_MAX_MESSAGE_BYTES = 65 * 1024 * 1024
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 PREAMBLE = Path(__file__).with_name("kernel_preamble.py")
+# Jupyter's own inline backend draws each figure into a PNG output, which the instructor sees in the
+# executed notebook; Agg never draws one (settings.figures chooses).
+INLINE_FIGURES, NO_FIGURES = "module://matplotlib_inline.backend_inline", "Agg"
 KERNEL_ENV = {
-    # Jupyter's own inline backend: figures become PNG outputs the instructor sees in the executed notebook.
-    "MPLBACKEND": "module://matplotlib_inline.backend_inline",
     "PYTHONUNBUFFERED": "1",
     "PYTHONDONTWRITEBYTECODE": "1",
     "PYDEVD_DISABLE_FILE_VALIDATION": "1",
@@ -93,14 +94,15 @@ class GraderKernelManager(AsyncKernelManager):
     """A kernel manager whose kernelspec is ours, whatever the notebook claims."""
 
     def __init__(self, *, socket_dir: Path, threads: int = 1, sandbox: Sandbox | None = None,
-                 max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES, **kwargs: object) -> None:
+                 max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES, figures: bool = True, **kwargs: object) -> None:
         # IPC (unix sockets in a private folder), not TCP: nothing else on the host can
         # reach the kernel, and a sandbox without a network can still talk to us.
         super().__init__(kernel_name="grader", autorestart=False, transport="ipc",
                          ip=str(socket_dir / "k"), **kwargs)
         self.max_message_bytes = max_message_bytes
         self.client_factory = CappedAsyncKernelClient
-        env = {**KERNEL_ENV, **{name: str(threads) for name in THREAD_VARIABLES}}
+        env = {**KERNEL_ENV, **{name: str(threads) for name in THREAD_VARIABLES},
+               "MPLBACKEND": INLINE_FIGURES if figures else NO_FIGURES}
         if sandbox is None:
             self._kernel_spec = KernelSpec(argv=kernel_argv(), display_name="grader", language="python", env=env)
         else:
@@ -128,14 +130,15 @@ class Kernel:
             if sandboxed:
                 self.sandbox = Sandbox(settings, preamble=PREAMBLE)
                 self.km = GraderKernelManager(socket_dir=self.sandbox.ipc_dir, threads=settings.kernel_threads,
-                                              sandbox=self.sandbox, max_message_bytes=max_message_bytes(settings))
+                                              sandbox=self.sandbox, max_message_bytes=max_message_bytes(settings),
+                                              figures=settings.figures)
                 cwd = self.sandbox.root
             else:
                 self._folder = Path(tempfile.mkdtemp(prefix="gk-", dir="/tmp"))  # short: socket paths
                 cwd = self._folder / "work"
                 cwd.mkdir()
                 self.km = GraderKernelManager(socket_dir=self._folder, threads=settings.kernel_threads,
-                                              max_message_bytes=max_message_bytes(settings))
+                                              max_message_bytes=max_message_bytes(settings), figures=settings.figures)
             # the kernel's own stdout/stderr (fd 1 and 2) go nowhere: student output reaches us
             # only over IOPub, where it is capped
             run_sync(self.km.start_kernel)(cwd=str(cwd), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -1,17 +1,16 @@
 """Run inside the student's kernel before any of their cells (not a security measure).
 
 Grading machines are offline: make network calls fail at once instead of hanging
-on DNS or TCP timeouts, and draw figures with Jupyter's inline backend (PNG outputs,
-kept in the executed notebook the instructor sees). The sandbox, not
-this file, is what keeps student code off the network.
+on DNS or TCP timeouts. Figures go to the backend that ``MPLBACKEND`` names
+(Jupyter's inline backend, whose PNG outputs the instructor sees in the executed
+notebook, or Agg when ``settings.figures`` is off). The sandbox, not this file,
+is what keeps student code off the network.
 
 The heavy imports happen here, while a pooled kernel waits for its submission:
 a notebook's own ``import torch`` then finds the module already loaded.
 """
 
 import matplotlib as _matplotlib
-
-_matplotlib.use("module://matplotlib_inline.backend_inline")
 import matplotlib.pyplot as _pyplot  # noqa: E402
 import numpy as _numpy  # noqa: E402
 import torch as _torch  # noqa: E402

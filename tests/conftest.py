@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,10 @@ import pytest
 from grader.config import REPO_ROOT, Settings
 
 FILES = Path(__file__).parent / "files"
+
+# Verdicts do not depend on drawings: tests grade with the Agg backend (drawing every figure of the real
+# notebooks would add minutes). The page tests' service turns figures back on, the default, to show them.
+os.environ.setdefault("GRADER_FIGURES", "false")
 
 
 @pytest.fixture

@@ -3,7 +3,8 @@
 The database is the queue's source of truth: on start every submission left
 ``running`` by a crash goes back to ``queued``; a worker process that dies takes
 its submission back to the queue (at most ``settings.max_attempts`` tries); each
-submission ends with exactly one final status and at most one result row.
+grading ends with exactly one final status and at most one result version, whose
+executed notebook (outputs capped) is kept beside the stored upload.
 """
 
 from __future__ import annotations

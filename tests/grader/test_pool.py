@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import signal
+from pathlib import Path
 
 import pytest
 
 from grader.assignments import load_assignment
 from grader.config import Settings
 from grader.grading import execute_and_grade, grade_notebook
-from grader.kernel import is_alive
+from grader.kernel import INLINE_FIGURES, NO_FIGURES, GraderKernelManager, is_alive
 from grader.pool import KernelPool
 from tests.utils.toy import COMPLETE, toy_notebook
 
@@ -48,3 +49,10 @@ def test_an_idle_kernel_that_died_is_discarded(toy_settings: Settings) -> None:
         with pool.kernel() as kernel:
             assert kernel is alive
         assert dead not in pool.idle and len(pool.idle) == 2
+
+
+@pytest.mark.parametrize(("figures", "backend"), [(True, INLINE_FIGURES), (False, NO_FIGURES)])
+def test_the_figures_setting_chooses_the_kernels_matplotlib_backend(tmp_path: Path, figures: bool,
+                                                                   backend: str) -> None:
+    manager = GraderKernelManager(socket_dir=tmp_path, figures=figures)
+    assert manager.kernel_spec.env["MPLBACKEND"] == backend

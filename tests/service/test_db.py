@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,14 +10,13 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, create_engine, inspect, text
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy import Engine, inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from grader.config import Settings
 from grader.service.db import alembic_config, make_engine, migrate, session_scope
 from grader.service.records import Base, Result, Role, Submission, User
-
-POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432"
+from tests.utils.postgres import fresh_postgres_database
 
 
 @pytest.fixture
@@ -31,21 +29,12 @@ def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
 @pytest.fixture
 def postgres_engine() -> Iterator[Engine]:
     """A fresh database on the local PostgreSQL (as in deployment), dropped afterwards."""
-    name = f"grader_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(f"{POSTGRES}/postgres", isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except OperationalError as exc:  # pragma: no cover - the machines and CI run PostgreSQL
-        pytest.fail(f"PostgreSQL is not reachable at {POSTGRES}: {exc}")
-    engine = make_engine(Settings(database_url=f"{POSTGRES}/{name}"))
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}"'))
-        admin.dispose()
+    with fresh_postgres_database() as url:
+        engine = make_engine(Settings(database_url=url))
+        try:
+            yield engine
+        finally:
+            engine.dispose()
 
 
 @pytest.mark.parametrize("backend", ["sqlite_engine", "postgres_engine"])

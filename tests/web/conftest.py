@@ -44,7 +44,7 @@ class Site(Server):
 def _environment(data_dir: Path) -> dict[str, str]:
     return {**os.environ, "GRADER_DATA_DIR": str(data_dir), "GRADER_CACHE_DIR": str(data_dir.parent / "cache"),
             "GRADER_EXERCISES_DIR": str(TOY_EXERCISES), "GRADER_REFERENCE_DIR": str(TOY_REFERENCE),
-            "GRADER_POOL_SIZE": "1", "GRADER_SUBMISSIONS_PER_MINUTE": "20"}
+            "GRADER_POOL_SIZE": "1", "GRADER_SUBMISSIONS_PER_MINUTE": "20", "GRADER_FIGURES": "true"}
 
 
 @pytest.fixture(scope="module")
