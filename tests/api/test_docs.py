@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 
-from api.security import CONTENT_SECURITY_POLICY, DOCS_CONTENT_SECURITY_POLICY
+from api.security import CONTENT_SECURITY_POLICY
 from tests.api.conftest import Service
 from tests.utils.html import parse_html
 
@@ -59,15 +59,13 @@ def test_every_asset_of_the_docs_page_is_served_here_with_its_type(service: Serv
     assert "SwaggerUIBundle(" in starter and "validatorUrl: null" in starter and "'#swagger-ui'" in starter
 
 
-def test_the_docs_page_alone_may_use_inline_styles_and_no_page_may_use_inline_script(service: Service) -> None:
+def test_the_docs_page_has_the_same_strict_policy_as_every_page(service: Service) -> None:
     answer = service.client.get("/docs")
-    assert answer.headers["content-security-policy"] == DOCS_CONTENT_SECURITY_POLICY
+    assert answer.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
     assert answer.headers["x-content-type-options"] == "nosniff"
     docs = _directives(answer.headers["content-security-policy"])
-    assert docs["script-src"] == ["'self'"]
-    assert "'unsafe-inline'" in docs["style-src"]
-    assert not any("'unsafe-" in source for name, sources in docs.items() if name != "style-src"
-                   for source in sources)
+    assert docs["script-src"] == ["'self'"] and docs["style-src"] == ["'self'"]
+    assert not any("'unsafe-" in source for sources in docs.values() for source in sources)
     for other in ("/static/docs.js", "/static/vendor/swagger-ui-bundle.js", _schema_url(service)):
         assert service.client.get(other).headers["content-security-policy"] == CONTENT_SECURITY_POLICY, other
 
