@@ -120,6 +120,8 @@ def serve(
     else:
         warn_unsandboxed()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    err.print(f"grader: sign in at http://{host}:{port}/login with a roster token; API docs at /docs",
+              highlight=False, soft_wrap=True)
     uvicorn.run(create_app(settings, workers=workers), host=host, port=port, log_level="info")
 
 
