@@ -101,7 +101,7 @@ def submission_page(request: Request, submission_id: str, session: SessionDep, s
     notebook_html = render_notebook(executed, error_cells=frozenset(e.cell for e, _ in errors)) if executed else None
     others = session.scalars(select(Submission).where(Submission.user_id == submission.user_id,
                                                       Submission.id != submission.id)
-                             .order_by(Submission.queued_at.desc())).all()
+                             .options(joinedload(Submission.result)).order_by(Submission.queued_at.desc())).all()
     return render(request, "submission.html", signed_in=signed_in, submission=submission, result=result,
                   errors=errors, notebook_html=notebook_html, others=others, versions=submission.results,
                   assignment=_known(submission.assignment_id, settings))
