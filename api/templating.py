@@ -8,7 +8,6 @@ sanitizer first.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from grader.scoring import format_score
 from grader.service.records import WebSession
 
 HERE = Path(__file__).parent
@@ -23,13 +23,6 @@ STATIC = HERE / "static"
 PAGE_PREFIXES = ("/login", "/logout", "/dashboard", "/me")
 
 templates = Jinja2Templates(directory=HERE / "templates")
-
-
-def format_score(value: float | None) -> str:
-    """A score for people: at most two decimals, no trailing zeros (``7.68``, ``10``)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    return f"{round(value, 2):g}"
 
 
 def format_time(moment: dt.datetime | None) -> str:

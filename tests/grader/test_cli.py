@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -85,7 +86,7 @@ def test_grade_json_prints_exactly_the_result_contract(tmp_path: Path, toy_setti
     assert result.returncode == 0, result.stderr
     payload = json.loads(result.stdout)
     assert set(payload) == {"assignment", "status", "score", "max_score", "exercises", "execution"}
-    assert set(payload["exercises"][0]) == {"id", "score", "max_score", "tests"}
+    assert set(payload["exercises"][0]) == {"id", "score", "max_score", "tests", "note"}
     assert set(payload["exercises"][0]["tests"][0]) == {"name", "points", "max_points", "passed", "hidden", "message"}
     assert set(payload["execution"]) == {"duration_s", "cell_errors"}
     assert (payload["status"], payload["score"], payload["max_score"]) == ("graded", 4.0, 4.0)
@@ -97,10 +98,13 @@ def test_check_runs_public_tests_only_and_sets_exit_code(tmp_path: Path, toy_set
     good = _run(["check", str(_write(tmp_path, "good.ipynb", toy_bytes()))], toy_settings)
     assert good.returncode == 0, good.stdout + good.stderr
     assert "adds_small_numbers" in good.stdout and "add_random" not in good.stdout
-    assert "All public tests pass" in good.stdout
+    assert "public tests: 1/1 passed — the hidden tests run when you submit" in good.stdout
+    assert "graded" not in good.stdout and "/ 4" not in good.stdout  # nothing that reads like a final score
+    assert "outside any sandbox" in good.stderr
     broken = toy_bytes(IMPORTS, "def add(a, b):\n    return a - b", SCALE, DOUBLER)
     bad = _run(["check", str(_write(tmp_path, "bad.ipynb", broken))], toy_settings)
     assert bad.returncode == 1 and "adds_small_numbers" in bad.stdout
+    assert "public tests: 0/1 passed — the hidden tests run when you submit" in bad.stdout
 
 
 def test_check_without_assignment_metadata_asks_for_it(tmp_path: Path, toy_settings: Settings) -> None:
@@ -136,3 +140,74 @@ def test_json_needs_a_single_notebook(tmp_path: Path, toy_settings: Settings) ->
     one, two = _write(tmp_path, "a.ipynb", toy_bytes()), _write(tmp_path, "b.ipynb", toy_bytes())
     proc = _run(["grade", str(one), str(two), "-a", "toy", "--json"], toy_settings)
     assert proc.returncode == 2 and "--json prints one result" in proc.stderr
+
+
+def _in_process(*args: str) -> tuple[int, str, str]:
+    """The CLI in this process (no interpreter start-up): exit code, stdout, stderr."""
+    from typer.testing import CliRunner
+
+    from grader.cli import app
+
+    result = CliRunner().invoke(app, list(args), env={"COLUMNS": "200"})
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_version_is_printed() -> None:
+    code, stdout, _ = _in_process("--version")
+    assert code == 0 and re.fullmatch(r"grader \d+\.\d+\.\d+\n", stdout)
+
+
+COMMANDS = [[], ["grade"], ["check"], ["fetch"], ["submit"], ["submissions"], ["result"], ["serve"],
+            ["assignments"], ["roster"], ["roster", "add"], ["roster", "import"], ["roster", "demo"],
+            ["roster", "list"], ["roster", "reissue"], ["roster", "remove"]]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "grader")
+def test_help_reads_without_type_tags_or_braces(command: list[str]) -> None:
+    code, stdout, _ = _in_process(*command, "--help")
+    assert code == 0 and "Usage:" in stdout
+    assert not re.search(r"<(bool|str|path|int|float)>|\{[a-z_]+\}", stdout, re.I), stdout
+
+
+def test_students_find_their_commands_first_in_the_help() -> None:
+    _, stdout, _ = _in_process("--help")
+    assert stdout.index("Students") < stdout.index("│ fetch") < stdout.index("Instructors") < stdout.index("│ grade ")
+
+
+@pytest.mark.parametrize("args", [["fetch", "mlp-basics"], ["submissions"], ["result", "abc"]],
+                         ids=lambda a: a[0])
+def test_an_unreachable_server_is_one_line(args: list[str]) -> None:
+    from tests.utils.service import free_port
+
+    url = f"http://127.0.0.1:{free_port()}"
+    code, stdout, stderr = _in_process(*args, "--server", url, "--token", "t")
+    assert code == 2 and stdout == ""
+    assert stderr == f"error: cannot reach {url}: connection refused\n"
+
+
+def test_submit_to_an_unreachable_server_is_one_line(tmp_path: Path) -> None:
+    from tests.utils.service import free_port
+
+    url = f"http://127.0.0.1:{free_port()}"
+    notebook = _write(tmp_path, "toy.ipynb", toy_bytes())
+    code, _, stderr = _in_process("submit", str(notebook), "--server", url, "--token", "t")
+    assert code == 2 and stderr == f"error: cannot reach {url}: connection refused\n"
+
+
+@pytest.mark.parametrize("server, reason", [("not a url", "not a valid http(s) URL"),
+                                            ("http://no-such-host.invalid", "unknown host")])
+def test_a_wrong_server_address_says_why(server: str, reason: str) -> None:
+    code, _, stderr = _in_process("submissions", "--server", server, "--token", "t")
+    assert code == 2 and stderr.count("\n") == 1 and stderr.strip().endswith(reason), stderr
+
+
+def test_fetch_refuses_what_is_not_an_assignment_id() -> None:
+    code, _, stderr = _in_process("fetch", "../../etc", "--server", "http://127.0.0.1:1", "--token", "t")
+    assert code == 2 and stderr == "error: '../../etc' is not an assignment id (e.g. mlp-basics)\n"
+
+
+def test_check_without_a_kit_says_how_to_fetch_it(tmp_path: Path) -> None:
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(ADD)], metadata={"grader": {"assignment": "toy"}})
+    code, _, stderr = _in_process("check", str(_write(tmp_path, "toy.ipynb", nbformat.writes(nb).encode())))
+    assert code == 2 and stderr.count("\n") == 1
+    assert "no kit for 'toy'" in stderr and "grader fetch toy --server URL" in stderr
