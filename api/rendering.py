@@ -10,13 +10,14 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import re
 from collections.abc import Mapping
 from typing import Any
 
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
+
+from grader.execution import strip_ansi
 
 __all__ = ["cell_label", "render_markdown", "render_notebook", "sanitize_html", "strip_ansi"]
 
@@ -47,8 +48,6 @@ _CLEANER = nh3.Cleaner(
 _MARKDOWN = MarkdownIt("commonmark", {"html": True}).enable("table")
 
 # CSI (colours, cursor), OSC (titles, hyperlinks), then any other ESC-intermediates-final (charsets).
-_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[ -/]*[0-~]")
-
 _IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif")
 _TEXT_TYPES = {"text/latex": "output-latex", "application/json": "output-json", "text/plain": "output-plain"}
 _CELL_TYPES = frozenset({"code", "markdown", "raw"})
@@ -62,11 +61,6 @@ def sanitize_html(html: str) -> Markup:
 def render_markdown(text: str) -> Markup:
     """CommonMark (raw HTML and tables allowed) rendered, then sanitized."""
     return sanitize_html(_MARKDOWN.render(text))
-
-
-def strip_ansi(text: str) -> str:
-    """The text without ANSI escape sequences."""
-    return _ANSI.sub("", text)
 
 
 def _cells(nb: Any) -> list[Any]:
@@ -85,7 +79,10 @@ def _kind(cell: Any) -> str | None:
 
 
 def cell_label(nb: Any, index: int) -> str:
-    """Cell ``index`` (0-based, markdown cells included) as Jupyter would name it to a person."""
+    """Cell ``index`` (0-based, markdown cells included) as Jupyter would name it to a person.
+
+    The names of ``CellError.label``; the pages need it only for errors stored before those carried the number.
+    """
     cells = _cells(nb)
     if not 0 <= index < len(cells):
         return "the notebook"

@@ -29,9 +29,14 @@ def executed_notebook(submission: Submission) -> dict[str, Any] | None:
 
 
 def labelled_errors(result: GradeResult | None, executed: dict[str, Any] | None) -> list[tuple[CellError, str]]:
-    """Each cell error with the cell's number as the notebook shows it (``In [7]``, ``code cell 3``)."""
+    """Each cell error with the cell's name as Jupyter shows it (``In [7]``, ``code cell 3``)."""
     if result is None:
         return []
-    return [(error, cell_label(executed, error.cell) if executed else
-             ("the notebook" if error.cell < 0 else f"cell {error.cell + 1}"))
-            for error in result.execution.cell_errors]
+    return [_labelled(error, executed) for error in result.execution.cell_errors]
+
+
+def _labelled(error: CellError, executed: dict[str, Any] | None) -> tuple[CellError, str]:
+    if error.index >= 0 or error.cell < 0 or executed is None:
+        return error, error.label
+    # stored before cells were numbered as Jupyter does: ``cell`` was the index, the executed notebook names it
+    return error.model_copy(update={"index": error.cell}), cell_label(executed, error.cell)

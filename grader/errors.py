@@ -102,17 +102,25 @@ class ChannelError(GraderError):
 class StudentError(ChannelError, AssertionError):
     """The student's code raised an exception (or a name it should define is missing)."""
 
+    def __init__(self, message: str, *, ename: str = "", where: str = "") -> None:
+        super().__init__(message)
+        # Kept apart from the message so scoring can tell a stub (NotImplementedError) from a bug.
+        self.ename = ename  # the student's exception class name ("MissingName"; "" when none was raised)
+        self.where = where  # what the grader called ("approximate_function", "calling your Net")
+
     @classmethod
     def from_reply(cls, error: dict[str, Any]) -> StudentError:
+        """The error of a failed reply, as the student should read it."""
         ename = str(error.get("ename", "Exception"))[:100]
         evalue = str(error.get("evalue", ""))[:300]
         where = str(error.get("where", "your code"))[:100]
         if ename == "MissingName":
-            return cls(f"{where} is not defined: did the cell that defines it run without errors?")
+            return cls(f"{where} is not defined: did the cell that defines it run without errors?",
+                       ename=ename, where=where)
         detail = f": {evalue}" if evalue else ""
         line = str(error.get("line", ""))[:200]
         suffix = f" ({line})" if line else ""
-        return cls(f"{where} raised {ename}{detail}{suffix}")
+        return cls(f"{where} raised {ename}{detail}{suffix}", ename=ename, where=where)
 
 
 class StudentTimeout(StudentError, TimeoutError):

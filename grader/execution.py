@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import Any
 from dataclasses import dataclass, field
@@ -21,6 +22,16 @@ from grader.models import CellError
 _TIMEOUT_SLACK_S = 0.05
 # Restarts allowed for kernels that ignore interrupts.
 _MAX_REPLAYS = 2
+# ipykernel heads a traceback frame in a cell with "Cell In[5], line 3" (once its colours are stripped).
+_CELL_FRAME = re.compile(r"Cell In\[(\d{1,9})\], line (\d{1,9})")
+# CSI (colours, cursor), OSC (titles, hyperlinks), then any other ESC-intermediates-final (charsets).
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[ -/]*[0-~]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def strip_ansi(text: str) -> str:
+    """The text without ANSI escape sequences (colours and cursor moves in tracebacks and outputs)."""
+    return _ANSI.sub("", text)
 
 
 @dataclass
@@ -96,6 +107,7 @@ def execute_notebook(nb: NotebookNode, kernel: Kernel, *, cell_timeout: float,
     )
     started = time.monotonic()
     skipped: set[int] = set()
+    stuck_errors: list[CellError] = []
     client.start_new_kernel_client()
     try:
         kernel.sealed()
@@ -106,7 +118,8 @@ def execute_notebook(nb: NotebookNode, kernel: Kernel, *, cell_timeout: float,
             if stuck is None or len(skipped) >= _MAX_REPLAYS or report.kernel_died:
                 report.unresponsive = stuck is not None
                 break
-            skipped.add(stuck)
+            skipped.add(stuck.index)
+            stuck_errors.append(stuck)
             kernel.restart()
             run_sync(client.kc.wait_for_ready)(timeout=startup_timeout)  # type: ignore[union-attr]
             kernel.sealed()
@@ -115,17 +128,16 @@ def execute_notebook(nb: NotebookNode, kernel: Kernel, *, cell_timeout: float,
         report.duration_s = round(time.monotonic() - started, 3)
         if client.kc is not None:
             client.kc.stop_channels()
-    # the last pass skipped the cells it replayed around: they timed out
-    skipped_errors = [CellError(cell=i, ename="CellTimeoutError") for i in skipped]
-    report.cell_errors = sorted(errors + skipped_errors, key=lambda e: e.cell)
+    # the last pass skipped the cells it replayed around: their errors are from the pass they got stuck in
+    report.cell_errors = sorted(errors + stuck_errors, key=lambda e: e.index)
     if not is_alive(kernel.km):
         report.kernel_died = True
     return report
 
 
 def _run_cells(client: NotebookClient, nb: NotebookNode, *, skip: set[int], cell_timeout: float,
-               deadline: float, report: ExecutionReport) -> tuple[list[CellError], int | None]:
-    """One pass over the cells; returns the errors and the index of a cell the kernel got stuck in."""
+               deadline: float, report: ExecutionReport) -> tuple[list[CellError], CellError | None]:
+    """One pass over the cells; returns its errors and, if the kernel got stuck in a cell, that (last) error."""
     errors: list[CellError] = []
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code" or not cell.source.strip() or index in skip:
@@ -140,28 +152,66 @@ def _run_cells(client: NotebookClient, nb: NotebookNode, *, skip: set[int], cell
             client.execute_cell(cell, index)
         except DeadKernelError:
             report.kernel_died = True
-            errors.append(CellError(cell=index, ename="DeadKernelError"))
+            errors.append(cell_error(nb, index, "DeadKernelError", "the kernel died while the cell ran"))
             break
         except Exception as exc:  # nbclient's own hooks failing on odd output: record, go on
-            errors.append(CellError(cell=index, ename=type(exc).__name__))
+            errors.append(cell_error(nb, index, type(exc).__name__, str(exc)))
             continue
         if time.monotonic() - cell_started >= client.timeout - _TIMEOUT_SLACK_S:
             responds = _responds(client)
             if not responds and _reconnected(client):
                 # the kernel was fine but its output channel had dropped us: a message over
                 # the size limit (the cell's outputs after it are lost)
-                errors.append(CellError(cell=index, ename="OutputLimitExceeded"))
+                errors.append(cell_error(nb, index, "OutputLimitExceeded",
+                                         "an output was over the size limit; the outputs after it are lost"))
                 continue
             report.timed_out = True
-            errors.append(CellError(cell=index, ename="CellTimeoutError"))
+            # the interrupt's KeyboardInterrupt, when the kernel sent one, says where the cell was
+            interrupted = [out for out in cell.outputs if out.get("output_type") == "error"]
+            evalue = f"ran past {client.timeout} s" + ("" if responds else " and ignored the interrupt")
+            errors.append(cell_error(nb, index, "CellTimeoutError", evalue,
+                                     interrupted[-1].get("traceback") if interrupted else None))
             if not responds:
-                return errors, index
+                return errors, errors[-1]
             continue
         errors.extend(
-            CellError(cell=index, ename=str(out.get("ename", "Error"))[:100])
+            cell_error(nb, index, _one_line(out.get("ename"), 100) or "Error", out.get("evalue"),
+                       out.get("traceback"))
             for out in cell.outputs if out.get("output_type") == "error"
         )
     return errors, None
+
+
+def cell_error(nb: NotebookNode, index: int, ename: str, evalue: Any = "", traceback: Any = None) -> CellError:
+    """The error of cell ``index``, numbered as Jupyter shows the cell."""
+    cell = nb.cells[index]
+    count = cell.get("execution_count")
+    counted = isinstance(count, int) and not isinstance(count, bool) and count > 0
+    number = count if counted else sum(1 for other in nb.cells[: index + 1] if other.cell_type == "code")
+    return CellError(cell=number, counted=counted, index=index, ename=ename, evalue=_one_line(evalue, 300),
+                     line=failing_line(traceback, count=count if counted else None, source=cell.source))
+
+
+def failing_line(traceback: Any, *, count: int | None, source: str) -> str:
+    """The line of ``source``, run as ``In [count]``, where the traceback says it raised; "" if it does not say.
+
+    The last frame in this cell counts: a cell that calls a function defined in an earlier cell
+    gets the line of the call, the part of its own code that failed.
+    """
+    if count is None or not isinstance(traceback, list):
+        return ""
+    text = _ANSI.sub("", "\n".join(str(part) for part in traceback))
+    lines = [int(line) for cell, line in _CELL_FRAME.findall(text) if int(cell) == count]
+    source_lines = source.splitlines()
+    if not lines or not 1 <= lines[-1] <= len(source_lines):
+        return ""
+    return _one_line(source_lines[lines[-1] - 1], 200)
+
+
+def _one_line(text: Any, limit: int) -> str:
+    """Student-controlled text made fit for a table row: no escapes or control characters, at most ``limit`` long."""
+    flat = " ".join(_CONTROL.sub(" ", _ANSI.sub("", "" if text is None else str(text))).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def _setup(client: NotebookClient, code: str | None, timeout: float) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -51,21 +52,63 @@ def expect_number(value: Any, *, what: str) -> float:
 
 
 def expect_close(got: Any, expected: Any, *, what: str, rtol: float = 1e-5, atol: float = 1e-8,
-                 hint: str | None = None) -> None:
-    """Check elementwise closeness of plain data; NaN never passes for a finite expectation."""
+                 hint: str | None = None, on: str | None = None) -> None:
+    """Check elementwise closeness of plain data; NaN never passes for a finite expectation.
+
+    A failure says which kind of difference it found (shape, NaN or infinity, which element,
+    about how far off, on which input, e.g. ``on="a batch of 8 samples"``), never the
+    expected values: no expected number, no signed difference, only the largest distance
+    rounded to one significant figure.
+    """
     got_t = _as_tensor(got, what)
     exp_t = _as_tensor(expected, "the expected value").to(torch.float64)
+    subject = f"{what} on {on}" if on else what
     if tuple(got_t.shape) != tuple(exp_t.shape):
-        raise AssertionError(f"{what} has shape {tuple(got_t.shape)}, expected {tuple(exp_t.shape)}")
+        raise AssertionError(f"{subject} has shape {tuple(got_t.shape)}, expected {tuple(exp_t.shape)}")
     got_t = got_t.to(torch.float64)
     finite = torch.isfinite(exp_t)
     ok = torch.isclose(got_t, exp_t, rtol=rtol, atol=atol, equal_nan=False) | (~finite & (got_t == exp_t))
-    if not bool(ok.all()):
-        bad = int((~ok).sum())
-        total = ok.numel()
-        where = "the value is" if total == 1 else f"{bad} of {total} values are"
-        message = f"{what}: {where} not what a correct solution gives"
-        raise AssertionError(f"{message}. {hint}" if hint else message)
+    if bool(ok.all()):
+        return
+    blown = ~ok & finite & ~torch.isfinite(got_t)  # NaN or infinity where a number belongs
+    off = ~ok & ~blown
+    findings = []
+    if bool(blown.any()):
+        findings.append(f"{_how_many(blown)} NaN or infinite where a correct solution gives a finite "
+                        f"number{_first(blown)}")
+    if bool(off.any()):
+        findings.append(f"{_how_many(off)} not what a correct solution gives{_first(off)}"
+                        f"{_how_far(got_t, exp_t, off & finite, rtol=rtol, atol=atol)}")
+    message = f"{subject}: {'; '.join(findings)}"
+    raise AssertionError(f"{message}. {hint}" if hint else message)
+
+
+def _how_many(mask: torch.Tensor) -> str:
+    count, total = int(mask.sum()), mask.numel()
+    if total == 1:
+        return "the value is"
+    return f"{count} of {total} values {'is' if count == 1 else 'are'}"
+
+
+def _first(mask: torch.Tensor) -> str:
+    """Where the first such element is, as an index the student can use (``[3, 1]``)."""
+    if mask.numel() == 1:
+        return ""
+    first = "at" if int(mask.sum()) == 1 else "the first at"
+    return f" ({first} index {torch.nonzero(mask)[0].tolist()})"
+
+
+def _how_far(got: torch.Tensor, expected: torch.Tensor, mask: torch.Tensor, *, rtol: float, atol: float) -> str:
+    """The largest distance to one significant figure, and the tolerance: never which side, nor exactly."""
+    if not bool(mask.any()):
+        return ""
+    largest = float((got - expected).abs()[mask].max())
+    if not math.isfinite(largest):
+        return ""
+    about = f"{float(f'{largest:.0e}'):g}"
+    up_to = "up to " if int(mask.sum()) > 1 else ""
+    tolerance = f"{atol:g}" if rtol == 0 else f"{atol:g} + {rtol:g} relative"
+    return f", off by {up_to}about {about} (tolerance: {tolerance})"
 
 
 def _as_tensor(value: Any, what: str) -> torch.Tensor:

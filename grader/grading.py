@@ -140,11 +140,12 @@ def _name_the_limit(report: ExecutionReport, limit: str | None) -> None:
     """Replace the cell error of a kernel a sandbox limit killed with that limit's name."""
     if limit is None:
         return
+    evalue = "a sandbox limit stopped the kernel"
     for index, error in enumerate(report.cell_errors):
         if error.ename == "DeadKernelError":
-            report.cell_errors[index] = CellError(cell=error.cell, ename=limit)
+            report.cell_errors[index] = error.model_copy(update={"ename": limit, "evalue": evalue})
             return
-    report.cell_errors.append(CellError(cell=-1, ename=limit))
+    report.cell_errors.append(CellError(cell=-1, ename=limit, evalue=evalue))
 
 
 def check_namespace(namespace: dict[str, Any], *, assignment: Assignment, exercise: str | None = None,
@@ -172,8 +173,10 @@ def _run(assignment: Assignment, *, student: Student, reference: Any, seed: int,
     if not paths:
         raise SuiteError(f"{assignment.id} has no tests")
     data_files = {p.name: p for p in build_data_files(assignment, settings)}
+    # a course keeps exercises/<id>/ and reference/<id>/ under one root; a student's kit is its own root
+    rootdir = assignment.exercise_dir.parent.parent if assignment.reference_dir else assignment.exercise_dir
     return run_suites(paths, student=student, reference=reference, seed=seed, data_files=data_files,
-                      hidden_root=assignment.hidden_tests, rootdir=assignment.exercise_dir.parent.parent)
+                      hidden_root=assignment.hidden_tests, rootdir=rootdir)
 
 
 def _status(report: ExecutionReport) -> SubmissionStatus:

@@ -46,13 +46,38 @@ class ExerciseResult(_Model):
     score: float
     max_score: float
     tests: list[TestResult]
+    # Said once for the exercise ("not attempted: Net raises NotImplementedError"); its failing tests
+    # then carry no message. Empty otherwise, and in results stored before it existed.
+    note: str = ""
 
 
 class CellError(_Model):
-    """A cell of the notebook that raised while it was executed."""
+    """A cell of the notebook that raised while it was executed, named as Jupyter shows it."""
+
+    model_config = ConfigDict(use_attribute_docstrings=True)  # the field docstrings document the JSON schema
 
     cell: int
+    """The cell's number as Jupyter shows it: its execution count ``In [n]`` when ``counted``, else its
+    1-based position among the code cells; -1 for the notebook as a whole (a limit that hit no cell)."""
+    counted: bool = False
+    """Whether ``cell`` is the execution count (the cell ran and the kernel numbered it)."""
+    index: int = -1
+    """The cell's 0-based position in the notebook's cells, markdown cells included (-1: none)."""
     ename: str
+    """The exception's class name, or the grader's name for what went wrong (``CellTimeoutError``)."""
+    evalue: str = ""
+    """The exception's message on one line, cut to 300 characters."""
+    line: str = ""
+    """The line of the cell's source where it raised, stripped and cut to 200 characters; "" when unknown."""
+
+    @property
+    def label(self) -> str:
+        """The cell as a person finds it in Jupyter: ``In [7]``, ``code cell 3`` or ``the notebook``."""
+        if self.cell < 0:
+            return "the notebook"
+        if self.index < 0:  # stored before cells were numbered as Jupyter does: ``cell`` was the index
+            return f"cell {self.cell + 1}"
+        return f"In [{self.cell}]" if self.counted else f"code cell {self.cell}"
 
 
 class ExecutionInfo(_Model):

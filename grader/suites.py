@@ -36,6 +36,8 @@ class TestOutcome:
     passed: bool
     hidden: bool
     message: str
+    ename: str = ""  # the exception the student's code raised to fail it ("" for any other failure)
+    where: str = ""  # what the grader was calling then ("approximate_function")
 
 
 class SuitePlugin:
@@ -102,17 +104,22 @@ class SuitePlugin:
         if exercise is None or points is None or not exercise.args or not points.args:
             self.collect_errors.append(f"{item.nodeid}: needs @pytest.mark.exercise(id) and @pytest.mark.points(w)")
             return
-        message = ""
+        message, raised = "", None
         if report.failed and call.excinfo is not None:
             message = self._message(item, call.excinfo.value)
+            raised = call.excinfo.value if isinstance(call.excinfo.value, StudentError) else None
         name = item.name.removeprefix("test_")
         path = Path(str(item.path)).resolve()
         hidden = self._hidden_root is not None and path.is_relative_to(self._hidden_root)
         previous = self.outcomes.get(item.nodeid)
         passed = report.passed and (previous is None or previous.passed)
+        if not message and previous is not None:  # a later phase (teardown) keeps the first failure's reason
+            message, ename, where = previous.message, previous.ename, previous.where
+        else:
+            ename, where = (raised.ename, raised.where) if raised else ("", "")
         self.outcomes[item.nodeid] = TestOutcome(
             exercise=str(exercise.args[0]), name=name, weight=float(points.args[0]),
-            passed=passed, hidden=hidden, message=message or (previous.message if previous else ""),
+            passed=passed, hidden=hidden, message=message, ename=ename, where=where,
         )
 
     def _message(self, item: pytest.Item, exc: BaseException) -> str:

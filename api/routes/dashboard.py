@@ -98,7 +98,7 @@ def submission_page(request: Request, submission_id: str, session: SessionDep, s
     executed = executed_notebook(submission)
     result = current_result(submission)
     errors = labelled_errors(result, executed)
-    notebook_html = render_notebook(executed, error_cells=frozenset(e.cell for e, _ in errors)) if executed else None
+    notebook_html = render_notebook(executed, error_cells=frozenset(e.index for e, _ in errors)) if executed else None
     others = session.scalars(select(Submission).where(Submission.user_id == submission.user_id,
                                                       Submission.id != submission.id)
                              .options(joinedload(Submission.result)).order_by(Submission.queued_at.desc())).all()

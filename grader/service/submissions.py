@@ -132,8 +132,9 @@ def finish(session: Session, submission_id: str, *, result: GradeResult | None, 
 
 def verdict_rows(result: GradeResult) -> list[ResultTest]:
     """The result's verdicts as rows of ``result_tests``."""
+    # a collapsed failure ("not attempted: ...") says why once, on its exercise: group the class's failures by it
     return [ResultTest(exercise=exercise.id, name=test.name[:200], hidden=test.hidden, passed=test.passed,
-                       message=test.message[:MESSAGE_CHARS])
+                       message=(test.message or ("" if test.passed else exercise.note))[:MESSAGE_CHARS])
             for exercise in result.exercises for test in exercise.tests]
 
 

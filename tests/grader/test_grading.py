@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from nbformat.v4 import new_markdown_cell
 
 from grader.assignments import load_assignment
 from grader.config import Settings
@@ -35,14 +36,18 @@ def test_complete_notebook_gets_full_marks(toy_settings: Settings) -> None:
 def test_errors_are_recorded_and_execution_continues(toy_settings: Settings) -> None:
     result = _grade(toy_settings, IMPORTS, "1/0", ADD, "raise ValueError('x')", SCALE, DOUBLER)
     assert result.status == "graded" and result.score == 4.0
-    assert [(e.cell, e.ename) for e in result.execution.cell_errors] == [(1, "ZeroDivisionError"), (3, "ValueError")]
+    assert [(e.label, e.ename, e.evalue, e.line) for e in result.execution.cell_errors] == [
+        ("In [2]", "ZeroDivisionError", "division by zero", "1/0"),
+        ("In [4]", "ValueError", "x", "raise ValueError('x')"),
+    ]
 
 
-def test_stub_failure_message_names_the_exception(toy_settings: Settings) -> None:
+def test_a_stub_is_said_once_to_be_not_attempted(toy_settings: Settings) -> None:
     result = _grade(toy_settings, IMPORTS, ADD, "def scale(x, k):\n    raise NotImplementedError('todo')", DOUBLER)
     assert _scores(result) == {"add": 1.0, "scale": 0.0, "Doubler": 2.0}
-    (test,) = [t for e in result.exercises if e.id == "scale" for t in e.tests]
-    assert test.message.startswith("scale raised NotImplementedError: todo")
+    (scale,) = [e for e in result.exercises if e.id == "scale"]
+    assert scale.note == "not attempted: scale raises NotImplementedError"  # said once, not on every test
+    assert [t.message for t in scale.tests] == [""]
 
 
 def test_a_later_failing_line_keeps_earlier_definitions(toy_settings: Settings) -> None:
@@ -57,7 +62,9 @@ def test_infinite_loop_times_out_and_finished_exercises_keep_points(toy_settings
     elapsed = time.monotonic() - started
     assert result.status == "timeout"
     assert _scores(result) == {"add": 1.0, "scale": 1.0, "Doubler": 2.0}
-    assert (3, "CellTimeoutError") in [(e.cell, e.ename) for e in result.execution.cell_errors]
+    (error,) = result.execution.cell_errors
+    assert (error.label, error.ename, error.evalue) == ("In [4]", "CellTimeoutError", "ran past 4 s")
+    assert error.line in ("while True:", "pass")  # where the interrupt found it
     assert elapsed < 30  # cell limit 4 s; the rest is kernel start-up and the suites
 
 
@@ -65,6 +72,8 @@ def test_loop_that_ignores_interrupts_is_replayed_without_it(toy_settings: Setti
     stubborn = "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"
     result = _grade(toy_settings, IMPORTS, ADD, SCALE, stubborn, DOUBLER)
     assert result.status == "timeout"
+    assert [(e.index, e.ename, e.evalue) for e in result.execution.cell_errors] == [
+        (3, "CellTimeoutError", "ran past 4 s and ignored the interrupt")]
     assert _scores(result) == {"add": 1.0, "scale": 1.0, "Doubler": 2.0}
 
 
@@ -147,3 +156,20 @@ def test_kernel_threads_follow_the_setting(toy_settings: Settings) -> None:
     result = grade_notebook(toy_notebook(IMPORTS, probe, ADD, SCALE, DOUBLER),
                             assignment=load_assignment("toy", settings), settings=settings)
     assert result.execution.cell_errors == []
+
+
+def test_a_failing_cell_is_named_as_jupyter_shows_it(toy_settings: Settings) -> None:
+    """In the JSON: the cell's execution count, where it sits in the notebook, its message and its line."""
+    nb = toy_notebook(IMPORTS, ADD + "\ndef lookup(d, key):\n    return d[key]", "",
+                      "x = 1\nlookup({}, '<img src=x onerror=alert(1)>')", SCALE, DOUBLER)
+    for index, text in ((0, "# Toy"), (2, "## add"), (5, "## lookup")):
+        nb.cells.insert(index, new_markdown_cell(text))
+    # markdown, In [1], markdown, In [2], an empty code cell (never run), markdown, In [3] raises, ...
+    result = grade_notebook(nb, assignment=load_assignment("toy", toy_settings), settings=toy_settings)
+    assert result.score == 4.0
+    assert result.model_dump(mode="json")["execution"]["cell_errors"] == [{
+        "cell": 3, "counted": True, "index": 6, "ename": "KeyError", "evalue": "'<img src=x onerror=alert(1)>'",
+        # the call in In [3], not `return d[key]` in In [2]
+        "line": "lookup({}, '<img src=x onerror=alert(1)>')",
+    }]
+    assert result.execution.cell_errors[0].label == "In [3]"

@@ -149,7 +149,7 @@ def test_the_cpu_time_limit_kills_the_kernel_and_is_named(toy_settings: Settings
     result = grade_notebook(toy_notebook("while True:\n    pass"), assignment=load_assignment("toy", settings),
                             settings=settings)
     assert result.status == "error"
-    assert [(e.cell, e.ename) for e in result.execution.cell_errors] == [(0, "CPUTimeLimitExceeded")]
+    assert [(e.index, e.cell, e.ename) for e in result.execution.cell_errors] == [(0, 1, "CPUTimeLimitExceeded")]
 
 
 def test_turning_the_sandbox_off_needs_the_development_flag(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -108,7 +108,7 @@ class Graded:
 
     @property
     def errors(self) -> list[tuple[int, str]]:
-        return [(e.cell, e.ename) for e in self.result.execution.cell_errors]
+        return [(e.index, e.ename) for e in self.result.execution.cell_errors]
 
     def text(self, index: int | None = None) -> str:
         """All text of the outputs (of one cell, or of every cell)."""

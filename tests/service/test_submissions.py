@@ -132,3 +132,17 @@ def test_an_ungradable_file_ends_rejected_without_a_result(engine: Engine, setti
         row = session.get(Submission, submission_id)
         assert row is not None and row.status == SubmissionStatus.rejected and row.result is None
         assert row.error == "not JSON"
+
+
+def test_a_collapsed_failure_is_grouped_by_its_exercise_note() -> None:
+    from grader.models import ExecutionInfo, ExerciseResult, GradeResult, TestResult
+    from grader.service.submissions import verdict_rows
+
+    tests = [TestResult(name=n, points=0.0, max_points=1.0, passed=False, hidden=True, message="") for n in "ab"]
+    tests.append(TestResult(name="c", points=1.0, max_points=1.0, passed=True, hidden=True, message=""))
+    result = GradeResult(assignment="toy", status="graded", score=1.0, max_score=3.0, execution=ExecutionInfo(
+        duration_s=1.0, cell_errors=[]), exercises=[ExerciseResult(
+            id="add", score=1.0, max_score=3.0, tests=tests, note="not finished: add raises NotImplementedError")])
+    rows = verdict_rows(result)
+    assert [(r.name, r.message) for r in rows] == [("a", "not finished: add raises NotImplementedError"),
+                                                   ("b", "not finished: add raises NotImplementedError"), ("c", "")]

@@ -26,7 +26,8 @@ from nbformat import NotebookNode
 from grader.assignments import Assignment, build_data_files, stage_workdir
 from grader.channel import LocalTransport
 from grader.config import Settings
-from grader.models import CellError, ExecutionInfo, GradeResult
+from grader.execution import cell_error
+from grader.models import ExecutionInfo, GradeResult
 from grader.scoring import score_outcomes
 from grader.student import Student
 from grader.suites import run_suites
@@ -51,7 +52,7 @@ def grade_in_process(nb: NotebookNode, *, assignment: Assignment, settings: Sett
             try:
                 exec(compile(source, f"<cell {index}>", "exec"), namespace)
             except Exception as exc:
-                errors.append(CellError(cell=index, ename=type(exc).__name__))
+                errors.append(cell_error(nb, index, type(exc).__name__, str(exc)))
         student = Student(LocalTransport(namespace), call_timeout=settings.call_timeout_s,
                           max_reply_bytes=settings.max_reply_bytes)
         outcomes = run_suites([assignment.public_tests, assignment.hidden_tests], student=student,

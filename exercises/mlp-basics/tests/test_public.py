@@ -77,7 +77,8 @@ def test_cross_entropy_matches_pytorch_on_random_logits(student, gen):
     labels = torch.randint(0, 5, (8,), generator=gen)
     got = expect_tensor(student.cross_entropy_loss(x, labels), shape=(), dtype="float", what="the loss")
     expect_close(got, nn.CrossEntropyLoss()(x, labels), rtol=1e-5, atol=1e-5,
-                 what="the loss of random logits", hint="compare with nn.CrossEntropyLoss")
+                 what="the loss of random logits", on="a batch of 8 samples and 5 classes",
+                 hint="compare with nn.CrossEntropyLoss")
 
 
 @pytest.mark.exercise("shuffle_and_split_data")

@@ -70,7 +70,8 @@ def test_forward_matches_reference_with_the_same_weights(student, reference, gen
         with torch.no_grad():
             expected = ref(r)
         expect_close(got, expected, rtol=1e-5, atol=1e-5,
-                     what=f"the forward pass of DeepNetReLU({n_inputs}, {n_hidden}) on random responses",
+                     what=f"the forward pass of DeepNetReLU({n_inputs}, {n_hidden})",
+                     on=f"a batch of {r.shape[0]} random responses",
                      hint="rectify the hidden layer (in_layer followed by a ReLU), then apply out_layer")
 
 
@@ -89,6 +90,7 @@ def test_hidden_units_are_rectified(student, reference, gen):
         expected = ref(r)
     expect_close(got, expected, rtol=1e-6, atol=1e-4,
                  what="the output when half the hidden units receive a large negative input",
+                 on=f"DeepNetReLU({n_inputs}, {n_hidden}) and a batch of {r.shape[0]} stimuli",
                  hint="hidden units with a negative input should output exactly zero (a ReLU), and the "
                       "others their input unchanged")
 
@@ -106,4 +108,5 @@ def test_output_layer_is_linear(student, reference, gen):
     with torch.no_grad():
         expected = ref(r)
     expect_close(got, expected, rtol=1e-5, atol=1e-4, what="the output with a large negative output bias",
+                 on=f"DeepNetReLU({n_inputs}, {n_hidden}) and a batch of {r.shape[0]} stimuli",
                  hint="the output is out_layer applied to the rectified hidden units, with nothing after it")

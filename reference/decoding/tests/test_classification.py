@@ -57,6 +57,7 @@ def test_net_outputs_log_probabilities_of_each_class(student, gen):
                         dtype="float", what=f"the output of net for {batch} stimuli")
     expect_close(out.double().exp().sum(dim=1), torch.ones(batch, dtype=torch.float64), rtol=0, atol=1e-4,
                  what="the probabilities net gives each stimulus (exp of its outputs), summed over the classes",
+                 on=f"a batch of {batch} stimuli",
                  hint="the network should output log probabilities (a DeepNetSoftmax does)")
 
 
@@ -74,5 +75,5 @@ def test_loss_fn_is_the_mean_negative_log_likelihood(student, gen):
         got = expect_tensor(loss_fn(log_probs, labels), shape=(), dtype="float",
                             what="loss_fn(log_probs, classes)")
         expect_close(got, F.nll_loss(log_probs, labels), rtol=1e-5, atol=1e-6,
-                     what=f"loss_fn on a batch of {batch} stimuli and {n_classes} classes",
+                     what="loss_fn", on=f"a batch of {batch} stimuli and {n_classes} classes",
                      hint="use PyTorch's built-in negative log likelihood loss, averaged over the batch")

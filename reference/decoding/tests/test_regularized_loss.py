@@ -27,6 +27,12 @@ def inputs(gen):
     return output, target, weights
 
 
+def size(output, weights):
+    """The input size, for failure messages."""
+    return (f"a batch of {output.shape[0]} samples and {output.shape[1]} classes, with weights of shape "
+            f"{tuple(weights.shape)}")
+
+
 def penalty(gen, low=0.01, high=1.0):
     return float(torch.empty(1).uniform_(low, high, generator=gen))
 
@@ -52,6 +58,7 @@ def test_without_penalties_it_is_the_negative_log_likelihood(student, reference,
     output, target, weights = inputs(gen)
     expect_close(value_of(student, output, target, weights), expected_value(reference, output, target, weights),
                  rtol=1e-5, atol=1e-6, what="regularized_loss with the default penalties (0 and 0)",
+                 on=size(output, weights),
                  hint="start from nn.NLLLoss() of output and target, averaged over the batch")
 
 
@@ -61,7 +68,7 @@ def test_L2_penalty_adds_the_sum_of_squared_weights(student, reference, gen):
     L2 = penalty(gen)
     expect_close(value_of(student, output, target, weights, L2_penalty=L2),
                  expected_value(reference, output, target, weights, L2_penalty=L2), rtol=1e-5, atol=1e-5,
-                 what=f"regularized_loss with L2_penalty={L2:.3g} and no L1 penalty",
+                 what=f"regularized_loss with L2_penalty={L2:.3g} and no L1 penalty", on=size(output, weights),
                  hint="the L2 term is L2_penalty times the sum, over all weights, of their squares")
 
 
@@ -71,7 +78,7 @@ def test_L1_penalty_adds_the_sum_of_absolute_weights(student, reference, gen):
     L1 = penalty(gen)
     expect_close(value_of(student, output, target, weights, L1_penalty=L1),
                  expected_value(reference, output, target, weights, L1_penalty=L1), rtol=1e-5, atol=1e-5,
-                 what=f"regularized_loss with L1_penalty={L1:.3g} and no L2 penalty",
+                 what=f"regularized_loss with L1_penalty={L1:.3g} and no L2 penalty", on=size(output, weights),
                  hint="the L1 term is L1_penalty times the sum, over all weights, of their absolute values")
 
 
@@ -83,10 +90,12 @@ def test_both_penalties_match_reference(student, reference, gen):
         expected = expected_value(reference, output, target, weights, L2, L1)
         expect_close(value_of(student, output, target, weights, L2, L1), expected, rtol=1e-5, atol=1e-5,
                      what=f"regularized_loss(output, target, weights, {L2:.3g}, {L1:.3g})",
+                     on=size(output, weights),
                      hint="the loss is the negative log likelihood plus L2_penalty * sum of squared weights plus "
                           "L1_penalty * sum of absolute weights")
         expect_close(value_of(student, output, target, weights, L2_penalty=L2, L1_penalty=L1), expected,
-                     rtol=1e-5, atol=1e-5, what="regularized_loss with the penalties passed by keyword")
+                     rtol=1e-5, atol=1e-5, what="regularized_loss with the penalties passed by keyword",
+                     on=size(output, weights))
 
 
 @pytest.mark.points(2)
@@ -103,9 +112,9 @@ def test_gradients_match_reference(student, reference, gen):
         grad_weights = expect_tensor(grad_weights, shape=tuple(weights.shape),
                                      what="the gradient with respect to weights")
         expect_close(grad_output, output_ref.grad, rtol=1e-5, atol=1e-6,
-                     what="the gradient of regularized_loss with respect to output",
+                     what="the gradient of regularized_loss with respect to output", on=size(output, weights),
                      hint="the data term should be the negative log likelihood of output")
         expect_close(grad_weights, weights_ref.grad, rtol=1e-5, atol=1e-6,
-                     what="the gradient of regularized_loss with respect to weights",
+                     what="the gradient of regularized_loss with respect to weights", on=size(output, weights),
                      hint="compute both penalties with torch operations on weights (no .item(), .detach() or "
                           "NumPy), so that gradient descent shrinks the weights")

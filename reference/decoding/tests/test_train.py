@@ -77,11 +77,16 @@ def losses(value, n_iter, what):
     return tensor.double()
 
 
-def compare_weights(student, net, ref, what):
+def size(data, n_hidden):
+    """The input size, for failure messages."""
+    return f"{data.shape[0]} samples of {data.shape[1]} inputs and a network of {n_hidden} hidden units"
+
+
+def compare_weights(student, net, ref, what, on=None):
     got = student.state_dict(net)
     for name, expected in ref.state_dict().items():
         expect(name in got, f"{what}: the network lost its parameter {name}")
-        expect_close(got[name], expected, rtol=1e-4, atol=1e-6, what=f"{what}: the trained {name}",
+        expect_close(got[name], expected, rtol=1e-4, atol=1e-6, what=f"{what}: the trained {name}", on=on,
                      hint="each iteration should clear the gradients, backpropagate the loss and take one "
                           "optimizer step")
 
@@ -107,10 +112,10 @@ def test_loss_and_weights_match_reference(student, reference, gen):
         expected = reference.train(ref, nn.MSELoss(), data, labels, n_iter=n_iter, learning_rate=rate)
         what = f"train with nn.MSELoss for {n_iter} iterations at learning rate {rate:.2g}"
         expect_close(losses(got, n_iter, what=f"the losses returned by {what}"), torch.tensor(expected),
-                     rtol=1e-4, atol=1e-6, what=f"the losses of {what}",
+                     rtol=1e-4, atol=1e-6, what=f"the losses of {what}", on=size(data, n_hidden),
                      hint="the first value is the loss of the untrained network; each iteration should clear "
                           "the gradients, backpropagate the loss and take one optimizer step")
-        compare_weights(student, net, ref, what)
+        compare_weights(student, net, ref, what, on=size(data, n_hidden))
 
 
 @pytest.mark.points(1)
@@ -138,12 +143,13 @@ def test_trains_a_classifier_with_test_data(student, reference, gen):
     expect(isinstance(result, (tuple, list)) and len(result) == 2,
            "with test data, train should return two lists: the training loss and the test loss")
     what = f"train with nn.NLLLoss and test data for {n_iter} iterations"
+    on = f"{size(train_data, n_hidden)}, {n_classes} classes and {test_data.shape[0]} test samples"
     expect_close(losses(result[0], n_iter, what=f"the training losses of {what}"), torch.tensor(expected_train),
-                 rtol=1e-4, atol=1e-6, what=f"the training losses of {what}")
+                 rtol=1e-4, atol=1e-6, what=f"the training losses of {what}", on=on)
     expect_close(losses(result[1], n_iter, what=f"the test losses of {what}"), torch.tensor(expected_test),
-                 rtol=1e-4, atol=1e-6, what=f"the test losses of {what}",
+                 rtol=1e-4, atol=1e-6, what=f"the test losses of {what}", on=on,
                  hint="after each step, evaluate the loss of the network on test_data")
-    compare_weights(student, net, ref, what)
+    compare_weights(student, net, ref, what, on=on)
 
 
 def replay_with_penalties(ref, value_and_grad, data, labels, penalties, *, n_iter, rate):
@@ -191,8 +197,9 @@ def test_penalties_reach_the_loss_function(student, reference, gen):
         got = student.train(net, student.get("regularized_loss"), data, labels, n_iter=n_iter, learning_rate=rate,
                             L2_penalty=penalties[0], L1_penalty=penalties[1])
         expected = replay_with_penalties(ref, value_and_grad, data, labels, penalties, n_iter=n_iter, rate=rate)
+    on = f"{size(data, n_hidden)} and {n_classes} classes"
     expect_close(losses(got, n_iter, what=f"the losses returned by {what}"), torch.tensor(expected),
-                 rtol=1e-4, atol=1e-6, what=f"the losses of {what}",
+                 rtol=1e-4, atol=1e-6, what=f"the losses of {what}", on=on,
                  hint="with a penalty, call loss_fn(out, train_labels, net.in_layer.weight, L2_penalty, L1_penalty) "
                       "as the template does")
-    compare_weights(student, net, ref, what)
+    compare_weights(student, net, ref, what, on=on)

@@ -112,6 +112,7 @@ def test_forward_matches_reference_with_the_same_weights(student, reference, gen
         with torch.no_grad():
             expected = ref(x)
         expect_close(got, expected, rtol=1e-5, atol=1e-5, what=f"the forward pass of {describe_call(arch)}",
+                     on=f"a batch of {x.shape[0]} samples",
                      hint="apply the layers in order: Linear, activation, ..., Output_Linear (no activation "
                           "after the last layer)")
 
@@ -125,7 +126,8 @@ def test_flattens_image_shaped_inputs(student, reference, gen):
     got = forward(net, images, n_out, what=f"the output of {describe_call(arch)} for 4x4 images")
     with torch.no_grad():
         expected = ref(images)
-    expect_close(got, expected, rtol=1e-5, atol=1e-5, what=f"{describe_call(arch)} on 4x4 images",
+    expect_close(got, expected, rtol=1e-5, atol=1e-5, what=describe_call(arch),
+                 on=f"a batch of {images.shape[0]} images of 4x4 pixels",
                  hint="reshape every input to (batch_size, input_feature_num) before the layers")
 
 
@@ -141,4 +143,5 @@ def test_no_hidden_layers_is_a_single_linear_layer(student, reference, gen):
     got = forward(net, x, n_out, what=f"the output of {describe_call(arch)}")
     with torch.no_grad():
         expected = ref(x)
-    expect_close(got, expected, rtol=1e-5, atol=1e-5, what=f"the forward pass of {describe_call(arch)}")
+    expect_close(got, expected, rtol=1e-5, atol=1e-5, what=f"the forward pass of {describe_call(arch)}",
+                 on=f"a batch of {x.shape[0]} samples")

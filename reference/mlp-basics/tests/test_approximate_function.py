@@ -26,6 +26,11 @@ def training_data(gen):
     return x_train, y_train - y_train[0]
 
 
+def points(x_train):
+    """The input size, for failure messages."""
+    return f"{x_train.shape[0]} training points"
+
+
 def call_student(student, x_train, y_train):
     """Call the student's function and check the three outputs' types and shapes."""
     result = student.approximate_function(x_train, y_train)
@@ -53,7 +58,7 @@ def test_grid_spans_the_training_data(student, reference, gen):
     x_train, y_train = training_data(gen)
     _, _, x = call_student(student, x_train, y_train)
     _, _, expected = reference.approximate_function(x_train, y_train)
-    expect_close(x, expected, rtol=1e-5, atol=1e-6, what="the grid x",
+    expect_close(x, expected, rtol=1e-5, atol=1e-6, what="the grid x", on=points(x_train),
                  hint="it should run evenly from the smallest to the largest training point")
 
 
@@ -63,7 +68,7 @@ def test_relu_activations_match_reference(student, reference, gen):
         x_train, y_train = training_data(gen)
         _, relu_acts, _ = call_student(student, x_train, y_train)
         _, expected, _ = reference.approximate_function(x_train, y_train)
-        expect_close(relu_acts, expected, rtol=1e-4, atol=1e-5, what="relu_acts on random training points",
+        expect_close(relu_acts, expected, rtol=1e-4, atol=1e-5, what="relu_acts", on=f"{points(x_train)} (random)",
                      hint="each ReLU should switch on at its own training point (check the bias terms)")
 
 
@@ -73,7 +78,7 @@ def test_estimate_matches_reference(student, reference, gen):
         x_train, y_train = training_data(gen)
         y_hat, _, _ = call_student(student, x_train, y_train)
         expected, _, _ = reference.approximate_function(x_train, y_train)
-        expect_close(y_hat, expected, rtol=1e-4, atol=1e-5, what="y_hat on random training points",
+        expect_close(y_hat, expected, rtol=1e-4, atol=1e-5, what="y_hat", on=f"{points(x_train)} (random)",
                      hint="each ReLU's weight is the change of slope at its training point")
 
 
@@ -84,4 +89,5 @@ def test_estimate_interpolates_the_training_points(student, gen):
     # A sum of ReLUs with these weights is the straight-line interpolation of the data.
     expected = np.interp(x.double().numpy(), x_train.view(-1).double().numpy(), y_train.view(-1).double().numpy())
     expect_close(y_hat, torch.from_numpy(expected), rtol=1e-4, atol=1e-4, what="y_hat along the grid",
+                 on=points(x_train),
                  hint="between two training points the estimate should follow the straight line joining them")

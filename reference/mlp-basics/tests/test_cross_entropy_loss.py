@@ -17,6 +17,11 @@ def batch(gen, n=None, classes=None):
     return x, labels
 
 
+def size(x):
+    """The input size, for failure messages."""
+    return f"a batch of {x.shape[0]} samples and {x.shape[1]} classes"
+
+
 def loss_of(student, x, labels, what="the loss"):
     got = student.cross_entropy_loss(x, labels)
     return expect_tensor(got, shape=(), dtype="float", what=what)
@@ -34,7 +39,7 @@ def test_matches_reference_on_random_batches(student, reference, gen):
         x, labels = batch(gen)
         got = loss_of(student, x, labels)
         expect_close(got, reference.cross_entropy_loss(x, labels), rtol=1e-5, atol=1e-5,
-                     what="cross_entropy_loss on random logits",
+                     what="cross_entropy_loss on random logits", on=size(x),
                      hint="each sample's loss is minus its label's logit plus the log of the summed exponentials")
 
 
@@ -43,11 +48,11 @@ def test_is_the_average_over_the_batch(student, gen):
     x, labels = batch(gen, n=int(torch.randint(2, 7, (1,), generator=gen)))
     whole = loss_of(student, x, labels)
     doubled = loss_of(student, torch.cat([x, x]), torch.cat([labels, labels]))
-    expect_close(doubled, whole, rtol=1e-5, atol=1e-5, what="the loss of a batch repeated twice",
+    expect_close(doubled, whole, rtol=1e-5, atol=1e-5, what="the loss of a batch repeated twice", on=size(x),
                  hint="the loss should be the batch average, so repeating a batch must not change it")
     singles = torch.stack([loss_of(student, x[i:i + 1], labels[i:i + 1]) for i in range(len(labels))])
     expect_close(whole, singles.mean(), rtol=1e-5, atol=1e-5,
-                 what="the loss of a batch compared with its samples' losses one at a time",
+                 what="the loss of a batch compared with its samples' losses one at a time", on=size(x),
                  hint="the loss should be the mean of the per-sample losses")
 
 

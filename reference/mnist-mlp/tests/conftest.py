@@ -19,6 +19,7 @@ import pytest
 import torch
 import torch.nn as nn
 
+from grader.errors import SuiteError
 from grader.expect import expect
 
 # Sizes whose last batch is partial and whose count is prime: an accuracy computed
@@ -46,6 +47,12 @@ class Pair:
     def ref_loader(self):
         dataset = torch.utils.data.TensorDataset(self.inputs, self.targets)
         return torch.utils.data.DataLoader(dataset, batch_size=self.batch_size, shuffle=False)
+
+    @property
+    def size(self):
+        """The input size, for failure messages."""
+        side = "x".join(str(n) for n in self.inputs.shape[-2:])
+        return f"{self.inputs.shape[0]} images of {side} pixels in batches of {self.batch_size}"
 
 
 def _layers(make, n_in, hidden):
@@ -83,21 +90,38 @@ def run_printing(func, *args, **kwargs):
     return buffer.getvalue()
 
 
-def parse_report(printed, name, split):
-    """The ``(epoch, loss, accuracy in %)`` of the template's last line, ``Epoch E done. Average ...``."""
+def _reports(printed, split):
     pattern = (rf"Epoch\s+(-?\d+)\s+done\.\s+Average\s+{split}\s+loss\s*=\s*{NUMBER}\s*,\s*"
                rf"average\s+{split}\s+accuracy\s*=\s*{NUMBER}\s*%")
-    matches = re.findall(pattern, printed)
+    return [(int(epoch), float(loss), float(accuracy)) for epoch, loss, accuracy in re.findall(pattern, printed)]
+
+
+def parse_report(printed, name, split):
+    """The ``(epoch, loss, accuracy in %)`` of the template's last line, ``Epoch E done. Average ...``."""
+    matches = _reports(printed, split)
     expect(bool(matches), f"{name} should end by printing the template's line \"Epoch ... done. Average {split} "
                           f"loss = ..., average {split} accuracy = ...%\"; it printed {printed[-200:]!r}")
-    epoch, loss, accuracy = matches[-1]
-    return int(epoch), float(loss), float(accuracy)
+    return matches[-1]
+
+
+def parse_reference_report(printed, split):
+    """The reference's own report line. Without one the suite is broken: never echo it to the student."""
+    matches = _reports(printed, split)
+    if not matches:
+        raise SuiteError(f"the reference printed no {split} report line")
+    return matches[-1]
 
 
 @pytest.fixture
 def report():
     """``report(printed, name, split)``: parse a train/test report line (see ``parse_report``)."""
     return parse_report
+
+
+@pytest.fixture
+def reference_report():
+    """``reference_report(printed, split)``: parse the reference's report line (see ``parse_reference_report``)."""
+    return parse_reference_report
 
 
 @pytest.fixture

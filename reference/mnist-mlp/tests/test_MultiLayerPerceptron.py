@@ -49,7 +49,8 @@ def compare(mlp, ref, x, what, hint):
                         what=f"the output for an input of shape {tuple(x.shape)}")
     with torch.no_grad():
         expected = ref(x)
-    expect_close(got, expected, rtol=1e-4, atol=1e-5, what=what, hint=hint)
+    expect_close(got, expected, rtol=1e-4, atol=1e-5, what=what, on=f"an input of shape {tuple(x.shape)}",
+                 hint=hint)
 
 
 @pytest.mark.points(1.5)
@@ -69,7 +70,7 @@ def test_output_shape_for_image_batches(student, gen):
 def test_forward_matches_reference_with_the_same_weights(student, reference, gen):
     mlp, ref = build_pair(student, reference, gen)
     x = torch.randn(draw(gen, 16, 65), 1, 28, 28, generator=gen)
-    compare(mlp, ref, x, what="the forward pass on a batch of random images",
+    compare(mlp, ref, x, what="the forward pass of random images",
             hint="flatten each image, then apply self.hidden, a ReLU and self.output (nothing after it)")
 
 
@@ -77,11 +78,11 @@ def test_forward_matches_reference_with_the_same_weights(student, reference, gen
 def test_flattens_images_with_or_without_a_channel_axis(student, reference, gen):
     mlp, ref = build_pair(student, reference, gen)
     images = torch.randn(draw(gen, 2, 33), 28, 28, generator=gen)
-    compare(mlp, ref, images, what="the forward pass on (batch, 28, 28) images",
+    compare(mlp, ref, images, what="the forward pass without a channel axis",
             hint="flatten everything but the batch axis")
-    compare(mlp, ref, images.unsqueeze(1), what="the forward pass on (batch, 1, 28, 28) images",
+    compare(mlp, ref, images.unsqueeze(1), what="the forward pass with a channel axis",
             hint="flatten everything but the batch axis")
-    compare(mlp, ref, images[:1], what="the forward pass on a batch of one image",
+    compare(mlp, ref, images[:1], what="the forward pass of a batch of one image",
             hint="a batch of one is still a batch: the output should have shape (1, 10)")
 
 

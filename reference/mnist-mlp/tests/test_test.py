@@ -32,36 +32,39 @@ def evaluate_both(student, reference, pair, printing, *, loss=("CrossEntropyLoss
 
 
 @pytest.mark.points(2.5)
-def test_reports_the_test_accuracy(student, reference, classifier_pair, printing, report, gen):
+def test_reports_the_test_accuracy(student, reference, classifier_pair, printing, report, reference_report, gen):
     pair = classifier_pair(weight_scale=0.2, batch_size=64)
     partly_right_targets(pair, gen)
     epoch = int(torch.randint(0, 20, (1,), generator=gen))
     printed, expected = evaluate_both(student, reference, pair, printing, epoch=epoch)
     got_epoch, _, got_accuracy = report(printed, "test", "test")
     expect(got_epoch == epoch + 1, f"test(..., epoch={epoch}) should report epoch {epoch + 1}")
-    expect_close(got_accuracy, report(expected, "the reference", "test")[2], rtol=0, atol=0.0015,
-                 what="the average test accuracy test reports (in %)",
+    expect_close(got_accuracy, reference_report(expected, "test")[2], rtol=0, atol=0.0015,
+                 what="the average test accuracy test reports (in %)", on=pair.size,
                  hint="acc is the fraction of all the test samples whose prediction equals the target "
                       "(the template prints acc * 100)")
 
 
 @pytest.mark.points(2)
-def test_reports_the_average_test_loss(student, reference, classifier_pair, printing, report, gen):
+def test_reports_the_average_test_loss(student, reference, classifier_pair, printing, report, reference_report,
+                                       gen):
     pair = classifier_pair(weight_scale=0.5, batch_size=64, channel=False)  # large logits: a large loss
     partly_right_targets(pair, gen)
     printed, expected = evaluate_both(student, reference, pair, printing)
-    expect_close(report(printed, "test", "test")[1], report(expected, "the reference", "test")[1],
-                 rtol=0, atol=0.011, what="the average test loss test reports",
+    expect_close(report(printed, "test", "test")[1], reference_report(expected, "test")[1],
+                 rtol=0, atol=0.011, what="the average test loss test reports", on=pair.size,
                  hint="loss is the loss function applied to the model's raw outputs and the targets")
 
 
 @pytest.mark.points(1.5)
-def test_uses_the_loss_function_it_is_given(student, reference, classifier_pair, printing, report, gen):
+def test_uses_the_loss_function_it_is_given(student, reference, classifier_pair, printing, report, reference_report,
+                                            gen):
     pair = classifier_pair(weight_scale=0.2, batch_size=64)
     partly_right_targets(pair, gen, fraction=0.3)
     printed, expected = evaluate_both(student, reference, pair, printing, loss=("MultiMarginLoss", {"margin": 2.0}))
-    expect_close(report(printed, "test", "test")[1], report(expected, "the reference", "test")[1],
+    expect_close(report(printed, "test", "test")[1], reference_report(expected, "test")[1],
                  rtol=0, atol=0.011, what="the average test loss test reports for a multi-class hinge loss",
+                 on=pair.size,
                  hint="compute the loss with the loss_fn argument")
 
 

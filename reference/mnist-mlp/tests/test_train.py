@@ -35,7 +35,8 @@ def expect_same_parameters(student, pair, what):
     got = student.state_dict(pair.model)
     for name, expected in pair.ref.state_dict().items():
         expect(name in got, f"after {what}, the model lost its parameter {name}")
-        expect_close(got[name], expected, rtol=1e-4, atol=1e-5, what=f"parameter {name} after {what}", hint=HINT)
+        expect_close(got[name], expected, rtol=1e-4, atol=1e-5, what=f"parameter {name} after {what}",
+                     on=pair.size, hint=HINT)
 
 
 @pytest.mark.points(3)
@@ -54,22 +55,24 @@ def test_uses_the_optimizer_and_loss_it_is_given(student, reference, classifier_
 
 
 @pytest.mark.points(2.5)
-def test_reports_the_training_accuracy(student, reference, classifier_pair, printing, report, gen):
+def test_reports_the_training_accuracy(student, reference, classifier_pair, printing, report, reference_report,
+                                       gen):
     pair = classifier_pair(weight_scale=0.1)
     epoch = int(torch.randint(0, 20, (1,), generator=gen))
     printed, expected = train_both(student, reference, pair, printing, optimizer=FROZEN, epoch=epoch)
     got_epoch, _, got_accuracy = report(printed, "train", "train")
     expect(got_epoch == epoch + 1, f"train(..., epoch={epoch}) should report epoch {epoch + 1}")
-    expect_close(got_accuracy, report(expected, "the reference", "train")[2], rtol=0, atol=0.0015,
-                 what="the average train accuracy train reports (in %)",
+    expect_close(got_accuracy, reference_report(expected, "train")[2], rtol=0, atol=0.0015,
+                 what="the average train accuracy train reports (in %)", on=pair.size,
                  hint="acc is the fraction of all the epoch's samples whose prediction equals the target "
                       "(the template prints acc * 100)")
 
 
 @pytest.mark.points(1.5)
-def test_reports_the_average_training_loss(student, reference, classifier_pair, printing, report):
+def test_reports_the_average_training_loss(student, reference, classifier_pair, printing, report,
+                                           reference_report):
     pair = classifier_pair(weight_scale=0.3)
     printed, expected = train_both(student, reference, pair, printing, optimizer=FROZEN)
-    expect_close(report(printed, "train", "train")[1], report(expected, "the reference", "train")[1],
-                 rtol=0, atol=0.011, what="the average train loss train reports",
+    expect_close(report(printed, "train", "train")[1], reference_report(expected, "train")[1],
+                 rtol=0, atol=0.011, what="the average train loss train reports", on=pair.size,
                  hint="loss is the loss function applied to the model's outputs and the targets")
