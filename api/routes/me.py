@@ -11,12 +11,13 @@ from sqlalchemy.orm import Session, joinedload
 
 from api.deps import PageUser, SessionDep, SettingsDep, WebSessionDep, check_csrf
 from api.errors import error_status
-from api.routes.submissions import store_upload
+from api.routes.submissions import feedback_for, store_upload
 from api.templating import render
 from api.viewing import current_result, executed_notebook, labelled_errors
 from grader.assignments import list_assignments, load_assignment
 from grader.config import Settings
 from grader.errors import GraderError, TooManySubmissions
+from grader.feedback import student_view
 from grader.service.records import Submission, User, WebSession
 from grader.service.submissions import visible_submission
 
@@ -58,17 +59,19 @@ def upload(request: Request, session: SessionDep, settings: SettingsDep, signed_
 
 
 @router.get("/submissions/{submission_id}", response_class=HTMLResponse)
-def my_result(request: Request, submission_id: str, session: SessionDep, signed_in: WebSessionDep,
-              user: PageUser) -> HTMLResponse:
+def my_result(request: Request, submission_id: str, session: SessionDep, settings: SettingsDep,
+              signed_in: WebSessionDep, user: PageUser) -> HTMLResponse:
     """One of my submissions and its result; anybody else's is a 404."""
-    return render(request, "my_result.html", signed_in=signed_in, **_result_context(session, submission_id, user))
+    return render(request, "my_result.html", signed_in=signed_in,
+                  **_result_context(session, settings, submission_id, user))
 
 
 @router.get("/submissions/{submission_id}/result", response_class=HTMLResponse)
-def my_result_fragment(request: Request, submission_id: str, session: SessionDep, signed_in: WebSessionDep,
-                       user: PageUser) -> HTMLResponse:
+def my_result_fragment(request: Request, submission_id: str, session: SessionDep, settings: SettingsDep,
+                       signed_in: WebSessionDep, user: PageUser) -> HTMLResponse:
     """The status and result alone, refreshed in place until the grading ends."""
-    return render(request, "_my_result.html", signed_in=signed_in, **_result_context(session, submission_id, user))
+    return render(request, "_my_result.html", signed_in=signed_in,
+                  **_result_context(session, settings, submission_id, user))
 
 
 def _my_page(request: Request, session: Session, settings: Settings, signed_in: WebSession, user: User, *,
@@ -85,9 +88,11 @@ def _own(session: Session, user: User) -> list[Submission]:
                                 .options(joinedload(Submission.result)).order_by(Submission.queued_at.desc())))
 
 
-def _result_context(session: Session, submission_id: str, user: User) -> dict[str, Any]:
+def _result_context(session: Session, settings: Settings, submission_id: str, user: User) -> dict[str, Any]:
     submission = visible_submission(session, submission_id, user)
     if submission is None or submission.user_id != user.id:  # an instructor uses the dashboard's page
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"you have no submission {submission_id[:80]!r}")
     result = current_result(submission)
+    if result is not None:  # the hidden tests as the assignment's policy lets a student see them
+        result = student_view(result, feedback_for(user, submission.assignment_id, settings))
     return {"submission": submission, "result": result, "errors": labelled_errors(result, executed_notebook(submission))}

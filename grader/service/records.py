@@ -12,13 +12,39 @@ import uuid
 
 from sqlalchemy import (JSON, Boolean, DateTime, Enum, Float, ForeignKey, Integer, String, Text, UniqueConstraint,
                         and_)
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, foreign, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
 from grader.models import SubmissionStatus
 
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A moment stored in UTC and read back aware, in UTC, on every database.
+
+    SQLite keeps no offset (it would store an aware time's wall clock and hand back a
+    naive one); PostgreSQL answers in the connection's time zone. The column stays a
+    ``DateTime(timezone=True)``, so the migrations do not change.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:  # a naive time is a bug: whose clock would it be?
+            raise ValueError(f"{value.isoformat()} has no time zone; pass an aware datetime")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 class Base(DeclarativeBase):
@@ -40,7 +66,9 @@ class User(Base):
     email: Mapped[str] = mapped_column(String(320), unique=True)
     role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=20))
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # set by ``grader roster remove``: no sign-in any more, but their submissions and results stay
+    removed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
 
     submissions: Mapped[list[Submission]] = relationship(back_populates="user")
 
@@ -60,9 +88,9 @@ class Submission(Base):
     late: Mapped[bool] = mapped_column(Boolean, default=False)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text, default=None)
-    queued_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), default=None)
-    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    queued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
     result_version: Mapped[int] = mapped_column(Integer, default=0)  # the version of the result that counts
 
     user: Mapped[User] = relationship(back_populates="submissions")
@@ -90,7 +118,7 @@ class Result(Base):
     # {exercise id: score}, copied out of the payload so a gradebook of 1,000 rows need not parse every payload
     exercise_scores: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
     executed_path: Mapped[str | None] = mapped_column(Text, default=None)  # the notebook as it ran, with outputs
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     submission: Mapped[Submission] = relationship(back_populates="results")
     tests: Mapped[list[ResultTest]] = relationship(back_populates="result")
@@ -120,7 +148,7 @@ class WebSession(Base):
     token_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     csrf_token: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship()

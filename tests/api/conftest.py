@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import json
 import shutil
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -18,10 +22,11 @@ from sqlalchemy import func, select
 
 from api.main import create_app
 from grader.config import Settings
-from grader.models import FINAL_STATUSES
+from grader.models import FINAL_STATUSES, GradeResult, SubmissionStatus
 from grader.service.db import session_scope
 from grader.service.records import Role, Submission, User
 from grader.service.roster import add_member
+from grader.service.submissions import finish
 from tests.conftest import FILES
 from tests.utils.toy import toy_bytes
 
@@ -78,6 +83,34 @@ class Service:
         """Every file under data_dir/notebooks, partial writes included."""
         folder = self.settings.data_dir / "notebooks"
         return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
+
+    def plant(self, who: str, result: GradeResult, *, executed: dict[str, Any] | None = None,
+              queued_at: dt.datetime | None = None) -> str:
+        """A graded submission of ``who``, stored through ``finish`` as a grading process stores it (no kernel).
+
+        ``executed``: the notebook as it ran, for the instructor's page; ``queued_at``: when it was submitted.
+        """
+        folder = self.settings.data_dir / "notebooks"
+        folder.mkdir(parents=True, exist_ok=True)
+        submitted = folder / f"{uuid.uuid4()}.ipynb"
+        submitted.write_bytes(toy_bytes())
+        executed_path = None
+        if executed is not None:
+            executed_path = submitted.with_suffix(".executed.ipynb")
+            executed_path.write_text(json.dumps(executed), encoding="utf-8")
+        with session_scope(self.app.state.engine) as session:
+            user = session.scalar(select(User).where(User.email == PEOPLE[who][1]))
+            assert user is not None
+            submission = Submission(assignment_id="toy", user_id=user.id, notebook_path=str(submitted),
+                                    notebook_sha256=hashlib.sha256(submitted.read_bytes()).hexdigest(),
+                                    status=SubmissionStatus.running)  # never queued: the dispatcher leaves it alone
+            if queued_at is not None:
+                submission.queued_at = submission.started_at = queued_at
+            session.add(submission)
+            session.flush()
+            assert finish(session, submission.id, result=result,
+                          executed_path=str(executed_path) if executed_path else None)
+            return submission.id
 
     def users(self) -> list[tuple[str, str]]:
         """(email, role) of everyone in the users table."""

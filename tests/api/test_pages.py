@@ -34,6 +34,7 @@ from grader.service.records import Result, Role, Submission, User, WebSession
 from grader.service.roster import add_member
 from tests.api.conftest import PEOPLE, Service, StartService
 from tests.api.test_bad_input import NBFORMAT_3
+from tests.api.test_feedback_policy import HIDDEN_MESSAGE, HIDDEN_NAMES, plant_graded
 from tests.utils.html import parse_html
 from tests.utils.toy import ADD, IMPORTS, toy_bytes
 
@@ -754,3 +755,105 @@ def test_a_student_added_later_appears_in_the_gradebook(service: Service) -> Non
     page = sign_in(service, "teacher").get("/dashboard/assignments/toy")
     assert "Carol Late" in page.text and "Ivan Instructor" not in page.text.split("</header>", 1)[-1]
 
+
+# --- 9. hidden feedback on the pages ----------------------------------------------------------------------------------
+
+def test_a_students_result_page_folds_the_hidden_tests_while_the_instructors_shows_them(
+        start_service: StartService, exercises_with_policy: Callable[[str], Path]) -> None:
+    service = start_service(exercises_dir=exercises_with_policy('hidden_feedback = "summary"'))
+    submission_id = plant_graded(service, "alice")
+    alice = sign_in(service, "alice")
+    for path in (f"/me/submissions/{submission_id}", f"/me/submissions/{submission_id}/result"):
+        page = alice.get(path)
+        assert page.status_code == 200, page.text
+        shown = html.unescape(page.text)
+        assert "hidden tests" in shown and "2 of 3 passed" in shown and "test_adds_small_numbers" in shown
+        assert not [name for name in HIDDEN_NAMES if name in shown] and HIDDEN_MESSAGE not in shown, path
+        assert "2.75 / 4" in shown  # the score is the whole score
+    teacher = sign_in(service, "teacher").get(f"/dashboard/submissions/{submission_id}")
+    assert teacher.status_code == 200, teacher.text
+    shown = html.unescape(teacher.text)
+    assert all(name in shown for name in HIDDEN_NAMES) and HIDDEN_MESSAGE in shown and "2 of 3 passed" not in shown
+
+
+# --- 10. an exercise not attempted is said once -----------------------------------------------------------------------
+
+def plant_not_attempted(service: Service, who: str, note: str) -> str:
+    """A graded submission of ``who`` whose ``add`` exercise carries ``note`` and two failing tests without messages."""
+    from grader.models import ExecutionInfo, ExerciseResult, GradeResult, TestResult
+
+    tests = [TestResult(name=name, points=0.0, max_points=0.5, passed=False, hidden=False, message="")
+             for name in ("adds_small_numbers", "adds_random_tensors")]
+    return service.plant(who, GradeResult(
+        assignment="toy", status=SubmissionStatus.graded, score=0.0, max_score=4.0,
+        exercises=[ExerciseResult(id="add", score=0.0, max_score=1.0, tests=tests, note=note)],
+        execution=ExecutionInfo(duration_s=1.0, cell_errors=[])))
+
+
+def test_the_result_pages_say_not_attempted_once_under_the_exercise(service: Service) -> None:
+    note = "not attempted: add raises NotImplementedError"
+    submission_id = plant_not_attempted(service, "alice", note)
+    for client, path in ((sign_in(service, "alice"), f"/me/submissions/{submission_id}"),
+                         (sign_in(service, "teacher"), f"/dashboard/submissions/{submission_id}")):
+        page = client.get(path)
+        assert page.status_code == 200, page.text
+        assert page.text.count(note) == 1, path
+        _, rest = page.text.split("<h3>add", 1)[1].split("</h3>", 1)
+        assert rest.lstrip().startswith(f'<p class="exercise-note muted">{note}</p>'), path  # right under it
+        assert re.findall(r'<td class="message">([^<]*)</td>', rest) == ["", ""], path
+
+
+def test_a_hostile_name_in_the_note_is_escaped(service: Service) -> None:
+    # The name comes from the student's kernel: it is text on the page, never markup.
+    submission_id = plant_not_attempted(service, "alice", 'not attempted: <img src=x onerror=alert(1)> raises X')
+    page = sign_in(service, "alice").get(f"/me/submissions/{submission_id}")
+    assert page.status_code == 200, page.text
+    assert not [tag for tag in parse_html(page.text).all("img") if tag.get("src") == "x"]
+    assert "not attempted: &lt;img src=x onerror=alert(1)&gt; raises X" in page.text
+
+
+# --- 11. a failing cell is named as Jupyter shows it ------------------------------------------------------------------
+
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+def plant_cell_errors(service: Service, who: str) -> str:
+    """A graded submission of ``who`` whose In [3] raised a hostile message and whose kernel then hit a limit."""
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+    from grader.models import CellError, ExecutionInfo
+    from tests.utils.records import toy_result
+
+    line = f"raise ValueError({HOSTILE!r})"
+    failing = new_code_cell(f"x = 1\n{line}", execution_count=3,
+                            outputs=[new_output("error", ename="ValueError", evalue=HOSTILE, traceback=[])])
+    executed = new_notebook(cells=[new_markdown_cell("# toy"), new_code_cell(ADD, execution_count=1), failing])
+    errors = [CellError(cell=3, counted=True, index=2, ename="ValueError", evalue=HOSTILE, line=line),
+              CellError(cell=-1, ename="MemoryLimitExceeded", evalue="a sandbox limit stopped the kernel")]
+    result = toy_result(2.0).model_copy(update={"execution": ExecutionInfo(duration_s=1.0, cell_errors=errors)})
+    return service.plant(who, result, executed=executed)
+
+
+def execution_rows(page: str) -> list[str]:
+    """The text of each row of the page's execution table, one space between its text nodes."""
+    section = page.split('<section class="execution">', 1)[1].split("</section>", 1)[0]
+    rows = re.findall(r"<tr>(.*?)</tr>", section, flags=re.S)[1:]  # past the header
+    return [" ".join(" ".join(parse_html(row).text).split()) for row in rows]
+
+
+def test_a_failing_cell_shows_its_number_message_and_line_escaped(service: Service) -> None:
+    submission_id = plant_cell_errors(service, "alice")
+    line = f"raise ValueError({HOSTILE!r})"
+    for client, path in ((sign_in(service, "alice"), f"/me/submissions/{submission_id}"),
+                         (sign_in(service, "teacher"), f"/dashboard/submissions/{submission_id}")):
+        page = client.get(path)
+        assert page.status_code == 200, page.text
+        assert execution_rows(page.text) == [f"In [3] ValueError: {HOSTILE} {line}",
+                                             "the notebook MemoryLimitExceeded: a sandbox limit stopped the kernel"]
+        assert "<code>ValueError: &lt;img src=x onerror=alert(1)&gt;</code>" in page.text, path
+        assert "<code>raise ValueError(&#39;&lt;img src=x onerror=alert(1)&gt;&#39;)</code>" in page.text, path
+        assert HOSTILE not in page.text and not [t for t in parse_html(page.text).all("img") if t.get("src") == "x"]
+    # The instructor's label links to the cell in the executed notebook below it, which is marked.
+    section = page.text.split('<section class="execution">', 1)[1].split("</section>", 1)[0]
+    assert parse_html(section).all("a") == [{"href": "#cell-2"}]
+    assert '<section class="cell cell-code cell-error" id="cell-2">' in page.text
