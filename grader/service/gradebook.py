@@ -90,8 +90,9 @@ class Gradebook:
 
 
 def roster_students(session: Session) -> list[User]:
-    """Every student on the roster, by name."""
-    return list(session.scalars(select(User).where(User.role == Role.student).order_by(User.name, User.email)))
+    """Every student on the roster (not the removed ones: their submissions stay, off the gradebook), by name."""
+    return list(session.scalars(select(User).where(User.role == Role.student, User.removed_at.is_(None))
+                                .order_by(User.name, User.email)))
 
 
 def build_gradebook(session: Session, assignment: Assignment) -> Gradebook:
@@ -116,9 +117,11 @@ def status_counts(session: Session) -> dict[str, dict[str, int]]:
 
 
 def submitters(session: Session) -> dict[str, int]:
-    """Per assignment id, how many different students have submitted."""
+    """Per assignment id, how many different students on the roster (not removed) have submitted."""
     return dict(session.execute(
         select(Submission.assignment_id, func.count(func.distinct(Submission.user_id)))
+        .join(User, User.id == Submission.user_id)
+        .where(User.role == Role.student, User.removed_at.is_(None))
         .group_by(Submission.assignment_id)).all())
 
 

@@ -1,7 +1,9 @@
-"""Students and instructors: adding them, importing a roster, checking bearer tokens.
+"""Students and instructors: adding, listing and removing them, importing a roster, checking bearer tokens.
 
 A token is shown once, when it is made; the database keeps only its SHA-256
 (tokens are 256 random bits, so a fast hash is enough: there is nothing to guess).
+Removing someone only marks them (``removed_at``): their submissions and results stay,
+and adding their email again brings them back with a new token.
 """
 
 from __future__ import annotations
@@ -13,11 +15,11 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from grader.errors import RosterError
-from grader.service.records import Role, User
+from grader.service.records import Role, Submission, User, WebSession, utcnow
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -30,6 +32,24 @@ class Member:
     email: str
     role: Role
     token: str
+    restored: bool = False  # they had been removed and are back on the roster
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    """One person as ``grader roster list`` shows them."""
+
+    user: User
+    submissions: int
+
+
+@dataclass(frozen=True)
+class Removal:
+    """Someone just taken off the roster, and how many of their submissions are kept."""
+
+    name: str
+    email: str
+    submissions: int
 
 
 def hash_token(token: str) -> str:
@@ -47,14 +67,20 @@ def add_member(session: Session, *, name: str, email: str, role: Role = Role.stu
     name, email = name.strip(), email.strip().lower()
     if not name or len(name) > 200:
         raise RosterError("a name must have 1 to 200 characters")
-    if not _EMAIL.match(email) or len(email) > 320:
+    if not name.isprintable():  # a terminal escape in a name would reach every `grader roster list`
+        raise RosterError(f"the name {name!r} holds control characters")
+    if not _EMAIL.match(email) or len(email) > 320 or not email.isprintable():
         raise RosterError(f"{email!r} is not an email address")
-    if session.scalar(select(User.id).where(User.email == email)) is not None:
+    user = session.scalar(select(User).where(User.email == email))
+    if user is not None and user.removed_at is None:
         raise RosterError(f"{email} is already on the roster")
     token, digest = _new_token()
-    session.add(User(name=name, email=email, role=role, token_sha256=digest))
+    if user is None:
+        session.add(User(name=name, email=email, role=role, token_sha256=digest))
+    else:  # back on the roster, as the command now names them, with their old submissions
+        user.name, user.role, user.token_sha256, user.removed_at = name, role, digest, None
     session.flush()
-    return Member(name, email, role, token)
+    return Member(name, email, role, token, restored=user is not None)
 
 
 def read_roster(path: Path) -> list[tuple[str, str, Role]]:
@@ -90,8 +116,58 @@ def import_roster(session: Session, path: Path) -> list[Member]:
 
 
 def authenticate(session: Session, token: str) -> User | None:
-    """The user a bearer token belongs to, if any."""
-    return session.scalar(select(User).where(User.token_sha256 == hash_token(token)))
+    """The user a bearer token belongs to, if any and not removed."""
+    return session.scalar(select(User).where(User.token_sha256 == hash_token(token), User.removed_at.is_(None)))
+
+
+def list_members(session: Session) -> list[RosterEntry]:
+    """Everyone ever on the roster with their submission count, by name, the removed ones last."""
+    counts = (select(Submission.user_id, func.count(Submission.id).label("n"))
+              .group_by(Submission.user_id).subquery())
+    query = (select(User, func.coalesce(counts.c.n, 0)).outerjoin(counts, counts.c.user_id == User.id)
+             .order_by(User.removed_at.is_not(None), User.name, User.email))
+    return [RosterEntry(user, number) for user, number in session.execute(query)]
+
+
+def reissue_token(session: Session, email: str) -> tuple[Member, int]:
+    """A new token for someone who lost theirs, and how many browser sessions ended: the old token dies now."""
+    user = _find(session, email)
+    if user.removed_at is not None:
+        raise RosterError(f"{user.email} was removed from the roster; `grader roster add` brings them back "
+                          "with a new token")
+    token, user.token_sha256 = _new_token()
+    ended = _end_sessions(session, user)
+    return Member(user.name, user.email, user.role, token), ended
+
+
+def remove_member(session: Session, email: str) -> Removal:
+    """Take someone off the roster (no API, no sign-in) and keep their submissions; not the last instructor."""
+    user = _find(session, email)
+    if user.removed_at is not None:
+        raise RosterError(f"{user.email} is already removed from the roster")
+    if user.role == Role.instructor and session.scalar(
+            select(func.count(User.id)).where(User.role == Role.instructor, User.removed_at.is_(None))) == 1:
+        raise RosterError(f"{user.email} is the last instructor: add another instructor before removing them")
+    user.removed_at = utcnow()
+    _end_sessions(session, user)
+    kept = session.scalar(select(func.count(Submission.id)).where(Submission.user_id == user.id)) or 0
+    return Removal(user.name, user.email, kept)
+
+
+def _find(session: Session, email: str) -> User:
+    email = email.strip().lower()
+    user = session.scalar(select(User).where(User.email == email))
+    if user is None:
+        raise RosterError(f"no one on the roster has the email {email}")
+    return user
+
+
+def _end_sessions(session: Session, user: User) -> int:
+    """Sign ``user`` out of every browser; how many sessions ended."""
+    mine = WebSession.user_id == user.id
+    ended = session.scalar(select(func.count()).select_from(WebSession).where(mine)) or 0
+    session.execute(delete(WebSession).where(mine))
+    return ended
 
 
 DEMO_COURSE = [("Demo Instructor", "instructor@demo.invalid", Role.instructor),
@@ -108,5 +184,6 @@ def seed_demo(session: Session) -> list[Member]:
             members.append(add_member(session, name=name, email=email, role=role))
             continue
         token, user.token_sha256 = _new_token()
-        members.append(Member(user.name, user.email, user.role, token))
+        restored, user.removed_at = user.removed_at is not None, None
+        members.append(Member(user.name, user.email, user.role, token, restored=restored))
     return members

@@ -28,10 +28,10 @@ def start_session(session: Session, user: User, *, hours: float, now: dt.datetim
 
 
 def find_session(session: Session, token: str, *, now: dt.datetime | None = None) -> WebSession | None:
-    """The live session a cookie token belongs to (its user loaded), or None if unknown or expired."""
+    """The live session a cookie token belongs to (its user loaded), or None if unknown, expired or removed."""
     found = session.scalar(select(WebSession).options(joinedload(WebSession.user))
                            .where(WebSession.token_sha256 == hash_token(token)))
-    if found is None:
+    if found is None or found.user.removed_at is not None:  # removing someone ends their sessions; this too
         return None
     expires = found.expires_at if found.expires_at.tzinfo else found.expires_at.replace(tzinfo=dt.UTC)
     return found if expires > (now or utcnow()) else None

@@ -15,6 +15,7 @@ from grader.service.gradebook import (Summary, build_gradebook, canvas_csv, grad
                                       failing_submissions, regrade_changes, status_counts, submitters,
                                       summarize_tests)
 from grader.service.records import Role
+from grader.service.roster import remove_member
 from grader.service.submissions import regrade_submission
 from tests.utils.records import add_student, grade, set_policy, submit, toy_result
 
@@ -62,6 +63,16 @@ def test_counts_by_status_and_submitters(engine: Engine, course: dict[str, str])
     with session_scope(engine) as session:
         assert status_counts(session) == {"toy": {"graded": 3, "queued": 1}}
         assert submitters(session) == {"toy": 3}
+
+
+def test_submitters_are_students_still_on_the_roster(engine: Engine, settings: Settings,
+                                                     course: dict[str, str]) -> None:
+    tess = add_student(engine, "tess2@example.org", "Tess Two", role=Role.instructor)
+    submit(engine, settings, tess)
+    with session_scope(engine) as session:
+        remove_member(session, "bob@example.org")
+    with session_scope(engine) as session:
+        assert submitters(session) == {"toy": 2}  # Ada and Cy: not Bob (removed), not the instructor
 
 
 def test_what_the_class_got_wrong_is_worst_first_with_the_commonest_messages(engine: Engine, settings: Settings,
