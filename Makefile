@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install sandbox-tools browser test bench serve clean
+.PHONY: install sandbox-tools browser test bench serve wheel clean
 
 install: sandbox-tools $(STAMP)
 
@@ -31,7 +31,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q --upgrade pip
 	# torch first and exact: a looser spec pulls gigabytes of CUDA wheels.
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -e '.[service,dev]'
 	touch $(STAMP)
 
 test: install browser
@@ -49,5 +49,10 @@ serve: install
 	$(BIN)/grader roster demo
 	$(BIN)/grader serve --host 127.0.0.1 --port 8000
 
+# What students install: dist/grader-VERSION-py3-none-any.whl (no solutions, no hidden tests: tested).
+wheel: install
+	rm -rf build  # setuptools keeps files there that were deleted since
+	$(BIN)/pip wheel -q --no-deps -w dist .
+
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache dist build

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from grader.models import GradeResult
 
@@ -22,11 +22,15 @@ class AssignmentPublic(BaseModel):
 
 
 class SubmissionAccepted(BaseModel):
-    """The answer to an upload: where to follow the submission."""
+    """The answer to an upload: where to follow the submission, and a receipt of what was stored."""
 
     id: str
     status: str
     url: str
+    assignment: str
+    notebook_sha256: str = Field(description="sha256 of the bytes stored, to compare with what was sent")
+    queued_at: dt.datetime
+    late: bool
 
 
 class SubmissionPublic(BaseModel):

@@ -10,6 +10,7 @@ from api.deps import CurrentInstructor, CurrentUser, ExportInstructor, SessionDe
 from api.routes.submissions import ERRORS, to_public
 from api.schemas import AssignmentPublic, GradebookRow, Regraded, SubmissionPublic
 from grader.assignments import list_assignments, load_assignment
+from grader.kit import build_kit
 from grader.service.gradebook import build_gradebook, canvas_csv, gradebook_csv
 from grader.service.records import Submission
 from grader.service.submissions import regrade_assignment
@@ -29,6 +30,18 @@ def list_all(settings: SettingsDep, _user: CurrentUser) -> list[AssignmentPublic
             late_policy=manifest.policy.late, counts=manifest.policy.counts,
         ))
     return listed
+
+
+@router.get("/{assignment_id}/kit", response_class=Response, responses={
+    **ERRORS, 200: {"content": {"application/zip": {}}, "description": "the kit, a zip of one folder"}})
+def kit(assignment_id: str, settings: SettingsDep, _user: CurrentUser) -> Response:
+    """What a student works with: the notebook, its public tests and data files (`grader fetch` unpacks it).
+
+    Never a reference solution or a hidden test: the kit is built from an allow-list.
+    """
+    assignment = load_assignment(assignment_id, settings)  # 404 for an unknown id
+    return Response(build_kit(assignment, settings), media_type="application/zip",
+                    headers={"Content-Disposition": f'attachment; filename="{assignment.id}.zip"'})
 
 
 @router.get("/{assignment_id}/submissions", response_model=list[SubmissionPublic], responses=ERRORS)

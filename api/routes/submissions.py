@@ -15,7 +15,8 @@ from grader.assignments import load_assignment
 from grader.models import GradeResult
 from grader.notebook import too_large
 from grader.config import Settings
-from grader.service.records import Submission, User
+from grader.feedback import HiddenFeedback, hidden_feedback, student_view
+from grader.service.records import Role, Submission, User
 from grader.service.submissions import accept_submission, regrade_submission, visible_submission
 
 log = logging.getLogger("grader.service")
@@ -44,7 +45,7 @@ def submit(
                             f"the notebook part is {content_type}; send the .ipynb file as application/x-ipynb+json")
     submission = store_upload(request, session, settings, user=user, assignment_id=assignment, upload=notebook)
     url = str(request.url_for("read_submission", submission_id=submission.id))
-    return SubmissionAccepted(id=submission.id, status=submission.status.value, url=url)
+    return accepted(submission, url)
 
 
 def store_upload(request: Request, session: Session, settings: Settings, *, user: User, assignment_id: str,
@@ -67,20 +68,23 @@ def store_upload(request: Request, session: Session, settings: Settings, *, user
 
 
 @router.get("", response_model=list[SubmissionPublic], responses=ERRORS)
-def my_submissions(session: SessionDep, user: CurrentUser) -> list[SubmissionPublic]:
+def my_submissions(session: SessionDep, settings: SettingsDep, user: CurrentUser) -> list[SubmissionPublic]:
     """The caller's own submissions, newest first."""
     rows = session.scalars(select(Submission).where(Submission.user_id == user.id)
                            .order_by(Submission.queued_at.desc())).all()
-    return [to_public(row) for row in rows]
+    feedback = {assignment_id: feedback_for(user, assignment_id, settings)  # one manifest read per assignment
+                for assignment_id in {row.assignment_id for row in rows}}
+    return [to_public(row, feedback=feedback[row.assignment_id]) for row in rows]
 
 
 @router.get("/{submission_id}", response_model=SubmissionPublic, name="read_submission", responses=ERRORS)
-def read_submission(submission_id: str, session: SessionDep, user: CurrentUser) -> SubmissionPublic:
+def read_submission(submission_id: str, session: SessionDep, settings: SettingsDep,
+                    user: CurrentUser) -> SubmissionPublic:
     """One submission with its result; students see only their own (others are 404)."""
     submission = visible_submission(session, submission_id, user)
     if submission is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no submission {submission_id!r}")
-    return to_public(submission)
+    return to_public(submission, feedback=feedback_for(user, submission.assignment_id, settings))
 
 
 @router.post("/{submission_id}/regrade", status_code=status.HTTP_202_ACCEPTED, response_model=SubmissionAccepted,
@@ -97,11 +101,27 @@ def regrade(request: Request, submission_id: str, session: SessionDep, _instruct
     session.commit()
     request.app.state.dispatcher.wake()
     url = str(request.url_for("read_submission", submission_id=submission.id))
-    return SubmissionAccepted(id=submission.id, status="queued", url=url)
+    return accepted(submission, url).model_copy(update={"status": "queued"})
 
 
-def to_public(submission: Submission) -> SubmissionPublic:
+def feedback_for(viewer: User, assignment_id: str, settings: Settings) -> HiddenFeedback:
+    """What ``viewer`` sees of the hidden tests: all of them for an instructor, else the assignment's policy."""
+    return "full" if viewer.role == Role.instructor else hidden_feedback(assignment_id, settings)
+
+
+def accepted(submission: Submission, url: str) -> SubmissionAccepted:
+    """The receipt for a submission that is (again) in the queue."""
+    return SubmissionAccepted(id=submission.id, status=submission.status.value, url=url,
+                              assignment=submission.assignment_id, notebook_sha256=submission.notebook_sha256,
+                              queued_at=submission.queued_at, late=submission.late)
+
+
+def to_public(submission: Submission, *, feedback: HiddenFeedback = "full") -> SubmissionPublic:
+    """The API's view of a submission; a student's request passes ``feedback_for`` them (the default is the
+    instructors' view)."""
     result = GradeResult.model_validate(submission.result.payload) if submission.result else None
+    if result is not None:
+        result = student_view(result, feedback)
     return SubmissionPublic(
         id=submission.id, assignment=submission.assignment_id, student=submission.user.email,
         status=submission.status.value, late=submission.late, attempts=submission.attempts,

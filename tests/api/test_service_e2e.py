@@ -20,53 +20,24 @@ from nbformat.v4 import new_code_cell
 from sqlalchemy import func, select
 
 from grader.config import REPO_ROOT, Settings
-from grader.service.db import make_engine, migrate, session_scope
-from grader.service.records import Result, Role, Submission
-from grader.service.roster import add_member
+from grader.service.db import make_engine, session_scope
+from grader.service.records import Result, Submission
 from tests.utils.notebooks import complete_notebook
-from tests.utils.service import Server, free_port, start_server
+from tests.utils.service import Server, free_port, seed_roster, service_environment, serving, start_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 STUB = REPO_ROOT / "exercises" / "mlp-basics" / "mlp-basics.ipynb"
 
 
-def _environment(data_dir: Path) -> dict[str, str]:
-    return {**os.environ, "GRADER_DATA_DIR": str(data_dir), "GRADER_POOL_SIZE": "1",
-            "GRADER_CACHE_DIR": str(data_dir.parent / "cache")}
-
-
 def _start(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
-    return start_server(_environment(data_dir), port=port, workers=1, log=data_dir.parent / "serve.log")
-
-
-def _roster(data_dir: Path) -> dict[str, str]:
-    engine = make_engine(Settings(data_dir=data_dir))
-    migrate(engine)
-    with session_scope(engine) as session:
-        tokens = {
-            "alice": add_member(session, name="Alice", email="alice@example.org").token,
-            "bob": add_member(session, name="Bob", email="bob@example.org").token,
-            "teacher": add_member(session, name="Tess", email="tess@example.org", role=Role.instructor).token,
-        }
-    engine.dispose()
-    return tokens
+    return start_server(service_environment(data_dir), port=port, workers=1, log=data_dir.parent / "serve.log")
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    data_dir = tmp_path_factory.mktemp("service") / "data"
-    port = free_port()
-    tokens = _roster(data_dir)
-    process = _start(data_dir, port)
-    try:
-        yield Server(f"http://127.0.0.1:{port}", data_dir, process, tokens)
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    with serving(tmp_path_factory.mktemp("service") / "data") as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
@@ -117,7 +88,7 @@ def test_metrics_count_results_and_the_queue(server: Server) -> None:
 def test_a_killed_server_finishes_the_running_submission_after_restart(tmp_path: Path) -> None:
     """kill -9 while a submission is running; on restart it is graded, with exactly one result row."""
     data_dir = tmp_path / "data"
-    tokens = _roster(data_dir)
+    tokens = seed_roster(data_dir)
     slow = complete_notebook("mlp-basics")
     slow.cells.insert(0, new_code_cell("import time\ntime.sleep(6)"))
     notebook = tmp_path / "slow.ipynb"

@@ -2,14 +2,43 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import requests
+
+
+def service_environment(data_dir: Path) -> dict[str, str]:
+    """The environment of a `grader serve` whose database and stored notebooks live in ``data_dir``."""
+    return {**os.environ, "GRADER_DATA_DIR": str(data_dir), "GRADER_POOL_SIZE": "1",
+            "GRADER_CACHE_DIR": str(data_dir.parent / "cache")}
+
+
+def seed_roster(data_dir: Path) -> dict[str, str]:
+    """Alice and Bob (students) and Tess (instructor) on the roster of ``data_dir``'s database; their tokens."""
+    from grader.config import Settings
+    from grader.service.db import make_engine, migrate, session_scope
+    from grader.service.records import Role
+    from grader.service.roster import add_member
+
+    engine = make_engine(Settings(data_dir=data_dir))
+    migrate(engine)
+    with session_scope(engine) as session:
+        tokens = {
+            "alice": add_member(session, name="Alice", email="alice@example.org").token,
+            "bob": add_member(session, name="Bob", email="bob@example.org").token,
+            "teacher": add_member(session, name="Tess", email="tess@example.org", role=Role.instructor).token,
+        }
+    engine.dispose()
+    return tokens
 
 
 def free_port() -> int:
@@ -70,3 +99,19 @@ class Server:
                 return body
             assert time.monotonic() < deadline, f"still {body['status']} after {timeout} s"
             time.sleep(0.2)
+
+
+@contextmanager
+def serving(data_dir: Path) -> Iterator[Server]:
+    """`grader serve` (one worker) over ``data_dir`` with the seeded roster, on a free port; interrupted after."""
+    port = free_port()
+    tokens = seed_roster(data_dir)
+    process = start_server(service_environment(data_dir), port=port, workers=1, log=data_dir.parent / "serve.log")
+    try:
+        yield Server(f"http://127.0.0.1:{port}", data_dir, process, tokens)
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
