@@ -17,7 +17,7 @@ import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
-from grader.execution import strip_ansi
+from grader.text import strip_ansi
 
 __all__ = ["cell_label", "render_markdown", "render_notebook", "sanitize_html", "strip_ansi"]
 

@@ -92,12 +92,16 @@ def upload(notebook: Path, *, assignment: str, server: str, token: str) -> Recei
     return receipt
 
 
-def wait_for_result(receipt: Receipt, *, token: str, timeout: float, poll_s: float = 1.0,
+def wait_for_result(receipt: Receipt, *, server: str, token: str, timeout: float, poll_s: float = 1.0,
                     on_status: Callable[[SubmissionStatus, float], None] | None = None) -> SubmissionView:
-    """Poll the submission until it has a final status; ``on_status`` gets the status and seconds waited."""
+    """Poll the submission until it has a final status; ``on_status`` gets the status and seconds waited.
+
+    It polls ``server`` (where the token was sent), not the URL in the answer: behind a
+    proxy that one can name an internal address.
+    """
     started = time.monotonic()
     while True:
-        submission = _model(SubmissionView, _json(_request("get", receipt.url, token=token)), receipt.url)
+        submission = read_submission(receipt.id, server=server, token=token)
         waited = time.monotonic() - started
         if on_status:
             on_status(submission.status, waited)
@@ -111,9 +115,9 @@ def wait_for_result(receipt: Receipt, *, token: str, timeout: float, poll_s: flo
 
 def list_submissions(*, server: str, token: str) -> list[SubmissionView]:
     """The caller's own submissions, newest first."""
-    answer = _request("get", f"{server}/api/v1/submissions", token=token).json()
+    answer = _body(_request("get", f"{server}/api/v1/submissions", token=token))
     if not isinstance(answer, list):
-        raise ServiceError(f"unexpected answer from {server}")
+        raise ServiceError(f"unexpected answer from {server} (is this a grader service?)")
     return [_model(SubmissionView, item, server) for item in answer]
 
 
@@ -139,11 +143,15 @@ def _request(method: str, url: str, *, token: str, **kwargs: Any) -> requests.Re
     return response
 
 
-def _json(response: requests.Response) -> dict[str, Any]:
+def _body(response: requests.Response) -> Any:
     try:
-        body = response.json()
-    except ValueError:
-        body = None
+        return response.json()
+    except ValueError:  # e.g. a proxy's HTML page
+        return None
+
+
+def _json(response: requests.Response) -> dict[str, Any]:
+    body = _body(response)
     if not isinstance(body, dict):
         raise ServiceError(f"unexpected answer from {_origin(response.url)} (is this a grader service?)")
     return body

@@ -28,6 +28,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from grader.text import one_line
+
 
 class GraderError(Exception):
     """Base of every error grader raises on purpose."""
@@ -111,14 +113,15 @@ class StudentError(ChannelError, AssertionError):
     @classmethod
     def from_reply(cls, error: dict[str, Any]) -> StudentError:
         """The error of a failed reply, as the student should read it."""
-        ename = str(error.get("ename", "Exception"))[:100]
-        evalue = str(error.get("evalue", ""))[:300]
-        where = str(error.get("where", "your code"))[:100]
+        # the kernel's words: shown to people in terminals and pages, so no escapes, one line each
+        ename = one_line(error.get("ename", "Exception"), 100)
+        evalue = one_line(error.get("evalue", ""), 300)
+        where = one_line(error.get("where", "your code"), 100)
         if ename == "MissingName":
             return cls(f"{where} is not defined: did the cell that defines it run without errors?",
                        ename=ename, where=where)
         detail = f": {evalue}" if evalue else ""
-        line = str(error.get("line", ""))[:200]
+        line = one_line(error.get("line", ""), 200)
         suffix = f" ({line})" if line else ""
         return cls(f"{where} raised {ename}{detail}{suffix}", ename=ename, where=where)
 

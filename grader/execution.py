@@ -17,6 +17,7 @@ from nbformat.v4 import new_output
 from grader.errors import KernelError
 from grader.kernel import Kernel, is_alive
 from grader.models import CellError
+from grader.text import one_line, strip_ansi
 
 # A cell interrupted at its deadline reports back within this slack.
 _TIMEOUT_SLACK_S = 0.05
@@ -24,14 +25,6 @@ _TIMEOUT_SLACK_S = 0.05
 _MAX_REPLAYS = 2
 # ipykernel heads a traceback frame in a cell with "Cell In[5], line 3" (once its colours are stripped).
 _CELL_FRAME = re.compile(r"Cell In\[(\d{1,9})\], line (\d{1,9})")
-# CSI (colours, cursor), OSC (titles, hyperlinks), then any other ESC-intermediates-final (charsets).
-_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[ -/]*[0-~]")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-def strip_ansi(text: str) -> str:
-    """The text without ANSI escape sequences (colours and cursor moves in tracebacks and outputs)."""
-    return _ANSI.sub("", text)
 
 
 @dataclass
@@ -175,7 +168,7 @@ def _run_cells(client: NotebookClient, nb: NotebookNode, *, skip: set[int], cell
                 return errors, errors[-1]
             continue
         errors.extend(
-            cell_error(nb, index, _one_line(out.get("ename"), 100) or "Error", out.get("evalue"),
+            cell_error(nb, index, one_line(out.get("ename"), 100) or "Error", out.get("evalue"),
                        out.get("traceback"))
             for out in cell.outputs if out.get("output_type") == "error"
         )
@@ -188,7 +181,7 @@ def cell_error(nb: NotebookNode, index: int, ename: str, evalue: Any = "", trace
     count = cell.get("execution_count")
     counted = isinstance(count, int) and not isinstance(count, bool) and count > 0
     number = count if counted else sum(1 for other in nb.cells[: index + 1] if other.cell_type == "code")
-    return CellError(cell=number, counted=counted, index=index, ename=ename, evalue=_one_line(evalue, 300),
+    return CellError(cell=number, counted=counted, index=index, ename=ename, evalue=one_line(evalue, 300),
                      line=failing_line(traceback, count=count if counted else None, source=cell.source))
 
 
@@ -200,18 +193,12 @@ def failing_line(traceback: Any, *, count: int | None, source: str) -> str:
     """
     if count is None or not isinstance(traceback, list):
         return ""
-    text = _ANSI.sub("", "\n".join(str(part) for part in traceback))
+    text = strip_ansi("\n".join(str(part) for part in traceback))
     lines = [int(line) for cell, line in _CELL_FRAME.findall(text) if int(cell) == count]
     source_lines = source.splitlines()
     if not lines or not 1 <= lines[-1] <= len(source_lines):
         return ""
-    return _one_line(source_lines[lines[-1] - 1], 200)
-
-
-def _one_line(text: Any, limit: int) -> str:
-    """Student-controlled text made fit for a table row: no escapes or control characters, at most ``limit`` long."""
-    flat = " ".join(_CONTROL.sub(" ", _ANSI.sub("", "" if text is None else str(text))).split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+    return one_line(source_lines[lines[-1] - 1], 200)
 
 
 def _setup(client: NotebookClient, code: str | None, timeout: float) -> None:
@@ -248,6 +235,6 @@ def _responds(client: NotebookClient, timeout: float = 5.0) -> bool:
     try:
         kc: Any = client.kc  # an AsyncKernelClient; nbclient types it as the base class
         reply = run_sync(kc.execute_interactive)("pass", silent=True, timeout=timeout)
-    except (TimeoutError, RuntimeError):
+    except (TimeoutError, RuntimeError, ValueError):  # ValueError: a reply that fails its signature check
         return False
     return bool(reply and reply.get("content", {}).get("status") in ("ok", "error"))

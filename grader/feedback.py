@@ -13,10 +13,14 @@ from typing import Literal
 from grader.assignments import load_assignment
 from grader.config import Settings
 from grader.errors import GraderError
-from grader.models import ExerciseResult, GradeResult, TestResult
+from grader.models import ExerciseResult, GradeResult, SubmissionStatus, TestResult
 
 HiddenFeedback = Literal["full", "summary", "none"]  # the values of Policy.hidden_feedback
 HIDDEN_LINE = "hidden tests"
+# A grading that failed on the service's side names its internals (a broken suite names its hidden test, a
+# crashed process its cause): the instructors read that, a student reads this.
+SERVICE_FAULT = ("grading failed on the service's side, not because of your notebook; "
+                 "your instructors can see why and grade it again")
 # When the manifest has vanished or broken, the policy is unknown: keep the names private, show the points.
 FALLBACK: HiddenFeedback = "summary"
 
@@ -45,3 +49,10 @@ def hidden_feedback(assignment_id: str, settings: Settings) -> HiddenFeedback:
         return load_assignment(assignment_id, settings).manifest.policy.hidden_feedback
     except GraderError:
         return FALLBACK
+
+
+def student_error(status: SubmissionStatus, error: str | None) -> str | None:
+    """What a student reads of a submission's error: why their file was rejected, else ``SERVICE_FAULT``."""
+    if error is None or status == SubmissionStatus.rejected:
+        return error
+    return SERVICE_FAULT

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
@@ -56,34 +57,37 @@ def unpack_kit(data: bytes, destination: Path, *, assignment_id: str) -> tuple[P
     """Unpack a kit into ``destination/<assignment_id>/``; returns that folder and the files kept as they were.
 
     A notebook already there is the student's work and is never overwritten; every
-    other file is replaced by the kit's. Entries outside the folder, absolute paths
-    and oversized kits are refused.
+    other file is replaced by the kit's. Nothing is written unless every entry is
+    inside the folder and the whole kit is within ``MAX_KIT_BYTES``.
     """
+    folder = destination / assignment_id
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise ServiceError("the server sent something that is not a kit (not a zip file)") from None
-    with archive:
-        entries = [info for info in archive.infolist() if not info.is_dir()]
-        if sum(info.file_size for info in entries) > MAX_KIT_BYTES:
-            raise ServiceError(f"the kit unpacks to more than {MAX_KIT_BYTES // MiB} MiB; refusing it")
-        folder = destination / assignment_id
-        kept: list[str] = []
-        for info in entries:
-            inner = _inner_path(info.filename, assignment_id)
-            target = folder.joinpath(*inner.parts)
-            if target.suffix == ".ipynb" and target.exists():
-                kept.append(inner.as_posix())
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            partial = target.with_name(f".{target.name}.partial")
-            partial.write_bytes(archive.read(info))
-            partial.replace(target)
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            entries = [(info, _inner_path(info.filename, assignment_id))
+                       for info in archive.infolist() if not info.is_dir()]
+            if sum(info.file_size for info, _ in entries) > MAX_KIT_BYTES:
+                raise ServiceError(f"the kit unpacks to more than {MAX_KIT_BYTES // MiB} MiB; refusing it")
+            kept: list[str] = []
+            for info, inner in entries:
+                target = folder.joinpath(*inner.parts)
+                if target.suffix == ".ipynb" and target.exists():
+                    kept.append(inner.as_posix())
+                    continue
+                target.parent.mkdir(parents=True, exist_ok=True)
+                partial = target.with_name(f".{target.name}.partial")
+                partial.write_bytes(archive.read(info))
+                partial.replace(target)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError):
+        raise ServiceError("the server sent something that is not a kit (not a readable zip file)") from None
+    except OSError as exc:
+        raise ServiceError(f"cannot write the kit into {folder}: {exc.strerror or exc}") from None
     return folder, kept
 
 
 def _inner_path(name: str, assignment_id: str) -> PurePosixPath:
     path = PurePosixPath(name)
-    if path.is_absolute() or ".." in path.parts or len(path.parts) < 2 or path.parts[0] != assignment_id:
+    # a backslash or a drive letter is a separator somewhere (Windows): never part of a kit's names
+    if ("\\" in name or ":" in name or path.is_absolute() or ".." in path.parts or len(path.parts) < 2
+            or path.parts[0] != assignment_id):
         raise ServiceError(f"the kit holds a file outside {assignment_id}/ ({name[:100]!r}); refusing it")
     return PurePosixPath(*path.parts[1:])

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response, status
+import logging
+
+from fastapi import APIRouter, HTTPException, Request, Response, status
 from fastapi.responses import PlainTextResponse
 from sqlalchemy import select
 
 from api.deps import CurrentInstructor, CurrentUser, ExportInstructor, SessionDep, SettingsDep
 from api.routes.submissions import ERRORS, to_public
-from api.schemas import AssignmentPublic, GradebookRow, Regraded, SubmissionPublic
+from api.schemas import AssignmentPublic, GradebookRow, Problem, Regraded, SubmissionPublic
 from grader.assignments import list_assignments, load_assignment
 from grader.kit import build_kit
 from grader.service.gradebook import build_gradebook, canvas_csv, gradebook_csv
 from grader.service.records import Submission
 from grader.service.submissions import regrade_assignment
 
+log = logging.getLogger("grader.service")
 router = APIRouter(prefix="/api/v1/assignments", tags=["assignments"])
 
 
@@ -33,14 +36,21 @@ def list_all(settings: SettingsDep, _user: CurrentUser) -> list[AssignmentPublic
 
 
 @router.get("/{assignment_id}/kit", response_class=Response, responses={
-    **ERRORS, 200: {"content": {"application/zip": {}}, "description": "the kit, a zip of one folder"}})
+    **ERRORS, 503: {"model": Problem}, 200: {"content": {"application/zip": {}}, "description": "the kit, a zip of one folder"}})
 def kit(assignment_id: str, settings: SettingsDep, _user: CurrentUser) -> Response:
     """What a student works with: the notebook, its public tests and data files (`grader fetch` unpacks it).
 
     Never a reference solution or a hidden test: the kit is built from an allow-list.
     """
     assignment = load_assignment(assignment_id, settings)  # 404 for an unknown id
-    return Response(build_kit(assignment, settings), media_type="application/zip",
+    try:
+        data = build_kit(assignment, settings)
+    except Exception:  # the course's own generator or files: a fault to log and fix, not the student's
+        log.exception("the kit of %s could not be built", assignment.id)
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
+                            f"the kit of {assignment.id} cannot be built right now; the service's log says why") \
+            from None
+    return Response(data, media_type="application/zip",
                     headers={"Content-Disposition": f'attachment; filename="{assignment.id}.zip"'})
 
 

@@ -17,8 +17,8 @@ from api.viewing import current_result, executed_notebook, labelled_errors
 from grader.assignments import list_assignments, load_assignment
 from grader.config import Settings
 from grader.errors import GraderError, TooManySubmissions
-from grader.feedback import student_view
-from grader.service.records import Submission, User, WebSession
+from grader.feedback import student_error, student_view
+from grader.service.records import Role, Submission, User, WebSession
 from grader.service.submissions import visible_submission
 
 router = APIRouter(prefix="/me", tags=["me"], include_in_schema=False)
@@ -95,4 +95,6 @@ def _result_context(session: Session, settings: Settings, submission_id: str, us
     result = current_result(submission)
     if result is not None:  # the hidden tests as the assignment's policy lets a student see them
         result = student_view(result, feedback_for(user, submission.assignment_id, settings))
-    return {"submission": submission, "result": result, "errors": labelled_errors(result, executed_notebook(submission))}
+    problem = student_error(submission.status, submission.error) if user.role == Role.student else submission.error
+    return {"submission": submission, "result": result, "problem": problem,
+            "errors": labelled_errors(result, executed_notebook(submission))}

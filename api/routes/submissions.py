@@ -15,7 +15,7 @@ from grader.assignments import load_assignment
 from grader.models import GradeResult
 from grader.notebook import too_large
 from grader.config import Settings
-from grader.feedback import HiddenFeedback, hidden_feedback, student_view
+from grader.feedback import HiddenFeedback, hidden_feedback, student_error, student_view
 from grader.service.records import Role, Submission, User
 from grader.service.submissions import accept_submission, regrade_submission, visible_submission
 
@@ -74,7 +74,7 @@ def my_submissions(session: SessionDep, settings: SettingsDep, user: CurrentUser
                            .order_by(Submission.queued_at.desc())).all()
     feedback = {assignment_id: feedback_for(user, assignment_id, settings)  # one manifest read per assignment
                 for assignment_id in {row.assignment_id for row in rows}}
-    return [to_public(row, feedback=feedback[row.assignment_id]) for row in rows]
+    return [to_public(row, feedback=feedback[row.assignment_id], student=user.role == Role.student) for row in rows]
 
 
 @router.get("/{submission_id}", response_model=SubmissionPublic, name="read_submission", responses=ERRORS)
@@ -84,7 +84,8 @@ def read_submission(submission_id: str, session: SessionDep, settings: SettingsD
     submission = visible_submission(session, submission_id, user)
     if submission is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no submission {submission_id!r}")
-    return to_public(submission, feedback=feedback_for(user, submission.assignment_id, settings))
+    return to_public(submission, feedback=feedback_for(user, submission.assignment_id, settings),
+                     student=user.role == Role.student)
 
 
 @router.post("/{submission_id}/regrade", status_code=status.HTTP_202_ACCEPTED, response_model=SubmissionAccepted,
@@ -116,15 +117,17 @@ def accepted(submission: Submission, url: str) -> SubmissionAccepted:
                               queued_at=submission.queued_at, late=submission.late)
 
 
-def to_public(submission: Submission, *, feedback: HiddenFeedback = "full") -> SubmissionPublic:
-    """The API's view of a submission; a student's request passes ``feedback_for`` them (the default is the
-    instructors' view)."""
+def to_public(submission: Submission, *, feedback: HiddenFeedback = "full", student: bool = False,
+              ) -> SubmissionPublic:
+    """The API's view of a submission; a student's request passes ``feedback_for`` them and ``student``
+    (the defaults are the instructors' view)."""
     result = GradeResult.model_validate(submission.result.payload) if submission.result else None
     if result is not None:
         result = student_view(result, feedback)
+    error = student_error(submission.status, submission.error) if student else submission.error
     return SubmissionPublic(
         id=submission.id, assignment=submission.assignment_id, student=submission.user.email,
         status=submission.status.value, late=submission.late, attempts=submission.attempts,
         notebook_sha256=submission.notebook_sha256, queued_at=submission.queued_at,
-        started_at=submission.started_at, finished_at=submission.finished_at, error=submission.error, result=result,
+        started_at=submission.started_at, finished_at=submission.finished_at, error=error, result=result,
     )

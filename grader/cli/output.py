@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 from collections.abc import Callable
 from typing import NoReturn, TypeVar
 
@@ -21,6 +22,8 @@ T = TypeVar("T")
 out = Console()
 err = Console(stderr=True)
 HIDDEN_NOTE = "the hidden tests run when you submit"
+# what `pip install 'grader[service]'` adds to the student's wheel
+SERVICE_LIBRARIES = ("sqlalchemy", "alembic", "fastapi", "uvicorn")
 
 
 def fail(message: str) -> NoReturn:
@@ -37,6 +40,13 @@ def guard(action: Callable[[], T]) -> T:
         fail(str(exc))
     except KeyboardInterrupt:
         fail("interrupted")
+
+
+def need_service() -> None:
+    """Stop with one line where the service's libraries are missing (the student's wheel alone)."""
+    missing = [name for name in SERVICE_LIBRARIES if importlib.util.find_spec(name) is None]
+    if missing:
+        fail(f"this command is the grading service's: pip install 'grader[service]' (missing: {', '.join(missing)})")
 
 
 def local_time(moment: dt.datetime) -> str:

@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from grader.cli.output import guard, out
+from grader.cli.output import guard, need_service, out
 from grader.config import get_settings
 
 if TYPE_CHECKING:
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-roster_app = typer.Typer(no_args_is_help=True,
+roster_app = typer.Typer(no_args_is_help=True, callback=need_service,
                          help="Add, list and remove students and instructors; print their tokens once.")
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from grader.cli.output import err, guard
+from grader.cli.output import err, guard, need_service
 from grader.config import get_settings
 from grader.sandbox import tool_paths, warn_unsandboxed
 
@@ -19,6 +19,7 @@ def serve(
                                                         metavar="N")] = None,
 ) -> None:
     """Run the grading service: migrations, the sandboxed pool and the API, in one process."""
+    need_service()
     import uvicorn
 
     from api.main import create_app

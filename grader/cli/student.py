@@ -40,10 +40,10 @@ def fetch(
                                          metavar="DIR")] = Path("."),
 ) -> None:
     """Download ASSIGNMENT's notebook, public tests and data files into DIR/ASSIGNMENT/."""
-    if not re.match(ID_PATTERN, assignment):
+    if not re.fullmatch(ID_PATTERN, assignment):
         fail(f"{assignment[:80]!r} is not an assignment id (e.g. mlp-basics)")
     url, secret = guard(lambda: client_config(server, token))
-    with err.status(f"fetching {assignment} from {url}"):
+    with err.status(Text(f"fetching {assignment} from {url}")):
         data = guard(lambda: fetch_kit(assignment, server=url, token=secret))
     kit, kept = guard(lambda: unpack_kit(data, folder, assignment_id=assignment))
     found = guard(lambda: find_assignment(assignment, near=kit))
@@ -81,7 +81,7 @@ def submit(
     """Upload NOTEBOOK, follow it live, print the results; exit 0 only if it was graded."""
     assignment_id = assignment or guard(lambda: assignment_from_metadata(notebook))
     url, secret = guard(lambda: client_config(server, token))
-    with err.status(f"uploading {notebook.name} to {url}"):
+    with err.status(Text(f"uploading {notebook.name} to {url}")):
         receipt = guard(lambda: upload(notebook, assignment=assignment_id, server=url, token=secret))
     out.print(Text(f"submitted {notebook.name} for {receipt.assignment}: submission {receipt.id}"))
     out.print(Text(f"receipt: sha256 {receipt.notebook_sha256}, stored {local_time(receipt.queued_at)}"
@@ -90,13 +90,14 @@ def submit(
 
     def show(status: SubmissionStatus, waited: float) -> None:
         if err.is_terminal:
-            spinner.update(f"submission {receipt.id}: {status.value} · {waited:.0f} s")
+            spinner.update(Text(f"submission {receipt.id}: {status.value} · {waited:.0f} s"))
         elif not seen or seen[-1] != status:  # a log or a pipe: one line per phase
             err.print(f"{status.value} after {waited:.0f} s", highlight=False)
         seen.append(status)
 
-    with err.status(f"submission {receipt.id}: queued") as spinner:
-        submission = guard(lambda: wait_for_result(receipt, token=secret, timeout=timeout, on_status=show))
+    with err.status(Text(f"submission {receipt.id}: queued")) as spinner:
+        submission = guard(lambda: wait_for_result(receipt, server=url, token=secret, timeout=timeout,
+                                                   on_status=show))
     _print_submission(submission)
     raise typer.Exit(0 if submission.status == SubmissionStatus.graded else 1)
 

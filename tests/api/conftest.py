@@ -84,11 +84,13 @@ class Service:
         folder = self.settings.data_dir / "notebooks"
         return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
 
-    def plant(self, who: str, result: GradeResult, *, executed: dict[str, Any] | None = None,
-              queued_at: dt.datetime | None = None) -> str:
-        """A graded submission of ``who``, stored through ``finish`` as a grading process stores it (no kernel).
+    def plant(self, who: str, result: GradeResult | None, *, executed: dict[str, Any] | None = None,
+              queued_at: dt.datetime | None = None, error: str | None = None,
+              status: SubmissionStatus | None = None) -> str:
+        """A finished submission of ``who``, stored through ``finish`` as a grading process stores it (no kernel).
 
-        ``executed``: the notebook as it ran, for the instructor's page; ``queued_at``: when it was submitted.
+        ``executed``: the notebook as it ran, for the instructor's page; ``queued_at``: when it was submitted;
+        ``error`` and ``status``: how a grading without a result ended.
         """
         folder = self.settings.data_dir / "notebooks"
         folder.mkdir(parents=True, exist_ok=True)
@@ -108,7 +110,7 @@ class Service:
                 submission.queued_at = submission.started_at = queued_at
             session.add(submission)
             session.flush()
-            assert finish(session, submission.id, result=result,
+            assert finish(session, submission.id, result=result, error=error, status=status,
                           executed_path=str(executed_path) if executed_path else None)
             return submission.id
 

@@ -142,3 +142,4 @@ def test_the_api_timestamps_are_in_utc_with_an_offset(service: Service) -> None:
             assert body[field].endswith(("Z", "+00:00")), f"{field}: {body[field]}"
         assert dt.datetime.fromisoformat(body["queued_at"]) == QUEUED_AT  # stored at +01:00, the same moment
         assert body["queued_at"].startswith("2026-11-02T08:30:00")
+

@@ -28,13 +28,14 @@ from sqlalchemy import func, select
 
 from api.deps import SESSION_COOKIE
 from api.routes.pages import LOGIN_CSRF_COOKIE
+from grader.feedback import SERVICE_FAULT
 from grader.models import SubmissionStatus
 from grader.service.db import session_scope
 from grader.service.records import Result, Role, Submission, User, WebSession
 from grader.service.roster import add_member
 from tests.api.conftest import PEOPLE, Service, StartService
 from tests.api.test_bad_input import NBFORMAT_3
-from tests.api.test_feedback_policy import HIDDEN_MESSAGE, HIDDEN_NAMES, plant_graded
+from tests.api.test_feedback_policy import HIDDEN_MESSAGE, HIDDEN_NAMES, plant_graded, read
 from tests.utils.html import parse_html
 from tests.utils.toy import ADD, IMPORTS, toy_bytes
 
@@ -857,3 +858,25 @@ def test_a_failing_cell_shows_its_number_message_and_line_escaped(service: Servi
     section = page.text.split('<section class="execution">', 1)[1].split("</section>", 1)[0]
     assert parse_html(section).all("a") == [{"href": "#cell-2"}]
     assert '<section class="cell cell-code cell-error" id="cell-2">' in page.text
+
+
+# --- 12. a failed grading's internals are the instructors' -----------------------------------------------------
+SUITE_FAILURE = ("test suite is broken: reference/toy/tests/test_hidden.py::test_add_overflow: "
+                 "KeyError: 'expected'")
+
+
+@pytest.mark.parametrize("status, student_reads", [
+    (SubmissionStatus.error, SERVICE_FAULT),
+    (SubmissionStatus.rejected, SUITE_FAILURE),  # a rejected file's reason is about the student's own file
+])
+def test_a_student_reads_no_internals_of_a_failed_grading(service: Service, status: SubmissionStatus,
+                                                         student_reads: str) -> None:
+    submission_id = service.plant("alice", None, error=SUITE_FAILURE, status=status)
+    assert read(service, "alice", submission_id)["error"] == student_reads
+    listed = service.client.get("/api/v1/submissions", headers=service.headers("alice")).json()
+    assert [s["error"] for s in listed if s["id"] == submission_id] == [student_reads]
+    assert read(service, "teacher", submission_id)["error"] == SUITE_FAILURE
+    page = sign_in(service, "alice").get(f"/me/submissions/{submission_id}")
+    assert page.status_code == 200 and student_reads in html.unescape(page.text)
+    if status == SubmissionStatus.error:
+        assert "test_add_overflow" not in page.text

@@ -161,3 +161,12 @@ def test_unsigned_arrays_cross_the_channel() -> None:
     got = _student({"f": lambda: state}).f()
     assert got.dtype == np.uint32 and np.array_equal(got, state)
 
+
+
+def test_the_kernels_words_lose_their_terminal_escapes() -> None:
+    from grader.errors import StudentError
+
+    error = StudentError.from_reply({"ename": "Value\x1b[31mError", "where": "add\r",
+                                     "evalue": "boom\x1b]8;;http://x\x07link\x1b]8;;\x07\nsecond"})
+    assert str(error) == "add raised ValueError: boomlink second"
+    assert (error.ename, error.where) == ("ValueError", "add")

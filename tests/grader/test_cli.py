@@ -211,3 +211,17 @@ def test_check_without_a_kit_says_how_to_fetch_it(tmp_path: Path) -> None:
     code, _, stderr = _in_process("check", str(_write(tmp_path, "toy.ipynb", nbformat.writes(nb).encode())))
     assert code == 2 and stderr.count("\n") == 1
     assert "no kit for 'toy'" in stderr and "grader fetch toy --server URL" in stderr
+
+
+@pytest.mark.parametrize("args", [["serve"], ["roster", "list"], ["roster", "add", "A", "a@example.org"]],
+                         ids=lambda a: " ".join(a))
+def test_service_commands_on_the_students_wheel_say_what_to_install(args: list[str],
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from grader.cli import output
+
+    monkeypatch.setattr(output, "SERVICE_LIBRARIES", ("sqlalchemy", "not_installed_here"))
+    code, stdout, stderr = _in_process(*args)
+    assert code == 2 and stdout == ""
+    assert stderr == ("error: this command is the grading service's: pip install 'grader[service]' "
+                      "(missing: not_installed_here)\n")
+

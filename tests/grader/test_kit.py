@@ -82,15 +82,31 @@ def _zip(*names: str) -> bytes:
     return buffer.getvalue()
 
 
-@pytest.mark.parametrize("name", ["toy/../../evil.py", "/etc/evil", "other/file.py", "toy"])
-def test_a_kit_with_a_file_outside_its_folder_is_refused(tmp_path: Path, name: str) -> None:
+@pytest.mark.parametrize("name", ["toy/../../evil.py", "/etc/evil", "other/file.py", "toy", "toy/..\\..\\evil.py",
+                                  "toy/C:\\evil.py"])
+def test_a_kit_with_a_file_outside_its_folder_is_refused_before_anything_is_written(tmp_path: Path,
+                                                                                   name: str) -> None:
     with pytest.raises(ServiceError, match="outside toy/"):
         unpack_kit(_zip("toy/manifest.toml", name), tmp_path, assignment_id="toy")
-    assert not (tmp_path.parent / "evil.py").exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_corrupt_kit_is_one_error(tmp_path: Path, toy_settings: Settings) -> None:
+    data = bytearray(build_kit(load_assignment("toy", toy_settings), toy_settings))
+    data[40:60] = bytes(20)  # inside the first entry's compressed bytes: its CRC no longer matches
+    with pytest.raises(ServiceError, match="not a readable zip file"):
+        unpack_kit(bytes(data), tmp_path, assignment_id="toy")
+
+
+def test_a_destination_that_is_a_file_is_one_error(tmp_path: Path, toy_settings: Settings) -> None:
+    blocker = tmp_path / "course"
+    blocker.write_text("not a folder")
+    with pytest.raises(ServiceError, match=r"cannot write the kit into .*course/toy"):
+        unpack_kit(build_kit(load_assignment("toy", toy_settings), toy_settings), blocker, assignment_id="toy")
 
 
 def test_what_is_not_a_zip_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(ServiceError, match="not a zip file"):
+    with pytest.raises(ServiceError, match="not a readable zip file"):
         unpack_kit(b"<html>a proxy's error page</html>", tmp_path, assignment_id="toy")
 
 
