@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     cell_timeout_s: PositiveFloat = Field(60.0, description="default wall clock per cell")
     total_timeout_s: PositiveFloat = Field(600.0, description="default wall clock for all cells")
     call_timeout_s: PositiveFloat = Field(30.0, description="default wall clock per test call into the kernel")
+    exercise_budget_s: PositiveFloat = Field(
+        120.0, description="default wall clock for all the tests of one exercise; past it they fail as out of time")
+    suite_budget_s: PositiveFloat = Field(
+        300.0, description="default wall clock for all the tests of a grading (public and hidden suites)")
     kernel_threads: PositiveInt = Field(1, description="OMP/MKL threads per kernel: parallel kernels share the cores")
     kernel_startup_timeout_s: PositiveFloat = Field(60.0, description="time a kernel gets to start")
     max_cell_output_bytes: PositiveInt = Field(MiB, description="output kept per cell; the rest is dropped")
@@ -63,6 +67,9 @@ class Settings(BaseSettings):
     submissions_per_minute: PositiveInt = Field(10, description="per student and assignment; more get 429")
     max_attempts: PositiveInt = Field(3, description="gradings tried per submission before it ends as error")
     workers: PositiveInt = Field(2, description="grading processes of `grader serve`")
+    lease_s: PositiveFloat = Field(60.0, description="how long a claimed submission stays its grading process's "
+                                                     "without a heartbeat (renewed every third of it); then any "
+                                                     "service on the database takes it back")
     session_hours: PositiveFloat = Field(12.0, description="how long a browser stays signed in")
 
     @property

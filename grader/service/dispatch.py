@@ -1,16 +1,23 @@
 """The embedded dispatcher: feeds queued submissions to grading processes, durably.
 
-The database is the queue's source of truth: on start every submission left
-``running`` by a crash goes back to ``queued``; a worker process that dies takes
-its submission back to the queue (at most ``settings.max_attempts`` tries); each
-grading ends with exactly one final status and at most one result version, whose
-executed notebook (outputs capped) is kept beside the stored upload.
+The database is the queue's source of truth. A claimed submission is leased to
+this dispatcher (``settings.lease_s``), and a heartbeat renews the leases of what
+it grades; on start and then periodically, any submission whose lease expired
+(its service crashed or hangs) goes back to ``queued``, so several services on
+one database never grade the same submission at once. Only the lease's holder
+stores a result. A worker process that dies takes its submission back to the
+queue (at most ``settings.max_attempts`` tries); each grading ends with exactly
+one final status and at most one result version, whose executed notebook
+(outputs capped) is kept beside the stored upload.
 """
 
 from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
+import secrets
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -24,7 +31,8 @@ from grader.batch import BatchItem, grade_file, start_worker
 from grader.config import Settings
 from grader.service.db import session_scope
 from grader.service.records import Submission
-from grader.service.submissions import claim, executed_notebook_path, finish, queued_ids, recover, requeue
+from grader.service.submissions import (claim, executed_notebook_path, finish, queued_ids, recover, renew_leases,
+                                        requeue)
 
 log = logging.getLogger(__name__)
 
@@ -43,12 +51,14 @@ class Dispatcher:
         self._running: dict[str, tuple[Future[BatchItem], float]] = {}
         self._executor: ProcessPoolExecutor | None = None
         self._thread: threading.Thread | None = None
+        # who holds the leases this dispatcher takes: unique per process and start
+        self.worker_id = f"{socket.gethostname()[:60]}:{os.getpid()}:{secrets.token_hex(4)}"
+        self._heartbeat_s = settings.lease_s / 3
+        self._last_heartbeat = 0.0
 
     def start(self) -> None:
-        with session_scope(self.engine) as session:
-            recovered = recover(session)
-        if recovered:
-            log.info("recovered %d submission(s) left running by a previous process", recovered)
+        self._sweep()
+        self._last_heartbeat = time.monotonic()
         self._executor = self._new_executor()
         self._thread = threading.Thread(target=self._loop, name="grader-dispatcher", daemon=True)
         self._thread.start()
@@ -62,22 +72,47 @@ class Dispatcher:
         return self._thread is not None and self._thread.is_alive()
 
     def stop(self) -> None:
-        """Stop taking work; gradings in progress finish (their results are taken again after a restart,
-        which finds them ``running``), so worker processes close their kernels before they exit."""
+        """Stop taking work; gradings in progress finish and keep their results, so worker processes
+        close their kernels before they exit (any that cannot be stored go back to the queue)."""
         self._stop.set()
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
+            try:
+                self._collect()
+            except Exception:  # the database is gone too: the leases expire and another service takes them
+                log.exception("could not store the last gradings while stopping")
 
     def _new_executor(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
                                    initializer=start_worker, initargs=(self.settings,))
 
+    def _sweep(self) -> None:
+        """Take back every submission whose lease expired (a service that crashed or hangs)."""
+        with session_scope(self.engine) as session:
+            recovered = recover(session)
+        if recovered:
+            log.info("took back %d submission(s) whose grading lease expired", recovered)
+
+    def _heartbeat(self) -> None:
+        """Renew the leases of what this dispatcher grades, then sweep; every third of a lease."""
+        if time.monotonic() - self._last_heartbeat < self._heartbeat_s:
+            return
+        self._last_heartbeat = time.monotonic()
+        mine = list(self._running)
+        with session_scope(self.engine) as session:
+            held = renew_leases(session, mine, worker=self.worker_id, lease_s=self.settings.lease_s)
+        for submission_id in sorted(set(mine) - held):  # e.g. a database outage outlasted the lease
+            log.warning("submission %s: its lease was taken back; this grading's result will be discarded",
+                        submission_id)
+        self._sweep()
+
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
+                self._heartbeat()
                 self._collect()
                 self._feed()
             except Exception:  # keep dispatching; the database keeps every submission's state
@@ -93,7 +128,7 @@ class Dispatcher:
             candidates = queued_ids(session, limit=free)
         for submission_id in candidates:
             with session_scope(self.engine) as session:
-                if not claim(session, submission_id):
+                if not claim(session, submission_id, worker=self.worker_id, lease_s=self.settings.lease_s):
                     continue
                 submission = session.get(Submission, submission_id)
                 assert submission is not None
@@ -120,14 +155,18 @@ class Dispatcher:
             executed = str(item.executed_path) if item.executed_path else None
             with session_scope(self.engine) as session:
                 stored = finish(session, submission_id, result=item.result, error=item.error, status=item.status,
-                                executed_path=executed)
-            if not stored and item.executed_path is not None:
-                item.executed_path.unlink(missing_ok=True)
+                                executed_path=executed, worker=self.worker_id)
+            if not stored:
+                log.warning("submission %s: a late result discarded (the lease is no longer this service's)",
+                            submission_id)
+                if item.executed_path is not None:
+                    item.executed_path.unlink(missing_ok=True)
+                continue
             status = item.status
             log.info("submission %s: %s", submission_id, status)
             if self.on_finished:
                 self.on_finished(submission_id, status, time.monotonic() - started)
-        if broken:
+        if broken and not self._stop.is_set():
             log.warning("a grading process died; starting new ones")
             assert self._executor is not None
             self._executor.shutdown(wait=False, cancel_futures=True)
@@ -142,9 +181,8 @@ class Dispatcher:
             if submission is None:
                 return
             if submission.attempts >= self.settings.max_attempts:
-                finish(session, submission_id, result=None,
-                       error=f"grading failed {submission.attempts} times ({reason})")
-                log.error("submission %s: error after %d attempts", submission_id, submission.attempts)
-            else:
-                requeue(session, submission_id)
+                if finish(session, submission_id, result=None, worker=self.worker_id,
+                          error=f"grading failed {submission.attempts} times ({reason})"):
+                    log.error("submission %s: error after %d attempts", submission_id, submission.attempts)
+            elif requeue(session, submission_id, worker=self.worker_id):
                 log.warning("submission %s: back in the queue (%s)", submission_id, reason)

@@ -92,6 +92,10 @@ class Submission(Base):
     started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
     result_version: Mapped[int] = mapped_column(Integer, default=0)  # the version of the result that counts
+    # While running: which grading process holds it, and until when without a heartbeat. Recovery takes
+    # back only an expired lease, and only the holder may store the result (guarded UPDATEs).
+    lease_owner: Mapped[str | None] = mapped_column(String(100), default=None)
+    lease_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
 
     user: Mapped[User] = relationship(back_populates="submissions")
     # The current result: the newest version. Older versions stay (a regrade keeps them) in ``results``.

@@ -15,8 +15,9 @@ import hashlib
 import os
 import uuid
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from grader.assignments import Assignment
@@ -94,31 +95,58 @@ def _write_atomically(path: Path, data: bytes) -> None:
     os.replace(partial, path)
 
 
-def claim(session: Session, submission_id: str, *, now: dt.datetime | None = None) -> bool:
-    """queued -> running, counting the attempt; False if someone else got there first."""
+def claim(session: Session, submission_id: str, *, worker: str = "", lease_s: float = 60.0,
+          now: dt.datetime | None = None) -> bool:
+    """queued -> running, held by ``worker`` for ``lease_s`` seconds, counting the attempt.
+
+    False if someone else got there first.
+    """
+    now = now or utcnow()
     moved = session.execute(
         update(Submission).where(Submission.id == submission_id, Submission.status == SubmissionStatus.queued)
-        .values(status=SubmissionStatus.running, started_at=now or utcnow(), attempts=Submission.attempts + 1)
+        .values(status=SubmissionStatus.running, started_at=now, attempts=Submission.attempts + 1,
+                lease_owner=worker or None, lease_expires_at=now + dt.timedelta(seconds=lease_s))
     )
     return bool(moved.rowcount)  # type: ignore[attr-defined]
 
 
+def renew_leases(session: Session, submission_ids: list[str], *, worker: str, lease_s: float,
+                 now: dt.datetime | None = None) -> set[str]:
+    """The heartbeat: extend ``worker``'s leases on these running submissions; returns the ones still held."""
+    if not submission_ids:
+        return set()
+    now = now or utcnow()
+    held = _held_by(worker, submission_ids)
+    session.execute(update(Submission).where(held).values(lease_expires_at=now + dt.timedelta(seconds=lease_s)))
+    return set(session.scalars(select(Submission.id).where(held)))
+
+
+def _held_by(worker: str, submission_ids: list[str]) -> Any:
+    return and_(Submission.id.in_(submission_ids), Submission.status == SubmissionStatus.running,
+                Submission.lease_owner == worker)
+
+
+def _running(submission_id: str, worker: str | None) -> Any:
+    """The guard of a write that only the lease's holder may make (any holder when ``worker`` is None)."""
+    guard = and_(Submission.id == submission_id, Submission.status == SubmissionStatus.running)
+    return guard if worker is None else and_(guard, Submission.lease_owner == worker)
+
+
 def finish(session: Session, submission_id: str, *, result: GradeResult | None, error: str | None = None,
-           status: SubmissionStatus | None = None, executed_path: str | None = None,
+           status: SubmissionStatus | None = None, executed_path: str | None = None, worker: str | None = None,
            now: dt.datetime | None = None) -> bool:
     """running -> a final status, storing ``result`` as the submission's next result version.
 
     The status is the result's, else ``status`` (e.g. ``rejected``), else ``error``.
-    Returns False (and stores nothing) if the submission was not running.
+    With ``worker``, only while that worker holds the lease: a grading whose lease was
+    taken back (and given to another) stores nothing. Returns False if nothing was stored.
     """
     final = SubmissionStatus(result.status) if result is not None else (status or SubmissionStatus.error)
-    values: dict[str, object] = {"status": final, "finished_at": now or utcnow(), "error": error}
+    values: dict[str, object] = {"status": final, "finished_at": now or utcnow(), "error": error,
+                                 "lease_owner": None, "lease_expires_at": None}
     if result is not None:
         values["result_version"] = Submission.result_version + 1
-    moved = session.execute(
-        update(Submission).where(Submission.id == submission_id, Submission.status == SubmissionStatus.running)
-        .values(**values)
-    )
+    moved = session.execute(update(Submission).where(_running(submission_id, worker)).values(**values))
     if not moved.rowcount:  # type: ignore[attr-defined]
         return False
     if result is not None:
@@ -156,20 +184,25 @@ def regrade_assignment(session: Session, assignment: Assignment) -> list[str]:
     return [submission_id for submission_id in ids if regrade_submission(session, submission_id)]
 
 
-def requeue(session: Session, submission_id: str) -> bool:
-    """running -> queued (the worker grading it was lost)."""
+def requeue(session: Session, submission_id: str, *, worker: str | None = None) -> bool:
+    """running -> queued (the process grading it was lost); with ``worker``, only while it holds the lease."""
     moved = session.execute(
-        update(Submission).where(Submission.id == submission_id, Submission.status == SubmissionStatus.running)
-        .values(status=SubmissionStatus.queued, started_at=None)
+        update(Submission).where(_running(submission_id, worker))
+        .values(status=SubmissionStatus.queued, started_at=None, lease_owner=None, lease_expires_at=None)
     )
     return bool(moved.rowcount)  # type: ignore[attr-defined]
 
 
-def recover(session: Session) -> int:
-    """After a crash: every submission left ``running`` goes back to the queue. Returns how many."""
+def recover(session: Session, *, now: dt.datetime | None = None) -> int:
+    """Every running submission whose lease has expired (its process died or hangs) goes back to the queue.
+
+    A lease still current belongs to a live process, perhaps another ``grader serve``
+    on the same database: it is left alone. Returns how many went back.
+    """
+    expired = or_(Submission.lease_expires_at.is_(None), Submission.lease_expires_at < (now or utcnow()))
     moved = session.execute(
-        update(Submission).where(Submission.status == SubmissionStatus.running)
-        .values(status=SubmissionStatus.queued, started_at=None)
+        update(Submission).where(Submission.status == SubmissionStatus.running, expired)
+        .values(status=SubmissionStatus.queued, started_at=None, lease_owner=None, lease_expires_at=None)
     )
     return int(moved.rowcount)  # type: ignore[attr-defined]
 

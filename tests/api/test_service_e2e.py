@@ -113,3 +113,31 @@ def test_a_killed_server_finishes_the_running_submission_after_restart(tmp_path:
         assert session.scalar(select(func.count(Result.id)).where(Result.submission_id == submission_id)) == 1
         assert session.get(Submission, submission_id).status == "graded"  # type: ignore[union-attr]
     engine.dispose()
+
+
+def test_a_second_service_on_the_same_database_never_grades_the_first_ones_submission(tmp_path: Path) -> None:
+    """Start-up recovery takes back only expired leases: the first service's grading is not redone."""
+    data_dir = tmp_path / "data"
+    tokens = seed_roster(data_dir)
+    slow = complete_notebook("mlp-basics")
+    slow.cells.insert(0, new_code_cell("import time\ntime.sleep(15)"))  # more than two heartbeats (lease 6 s)
+    notebook = tmp_path / "slow.ipynb"
+    nbformat.write(slow, notebook)
+    first_port, second_port = free_port(), free_port()
+    first = Server(f"http://127.0.0.1:{first_port}", data_dir, _start(data_dir, first_port), tokens)
+    second = None
+    try:
+        submission_id = first.submit("alice", notebook)
+        first.wait("alice", submission_id, until=("running",), timeout=60)
+        second = _start(data_dir, second_port)  # its start-up and its sweeps run while the first grades
+        body = first.wait("alice", submission_id, until=("graded", "timeout", "error", "rejected"))
+    finally:
+        for process in (first.process, second):
+            if process is not None:
+                process.send_signal(signal.SIGINT)
+                process.wait(timeout=30)
+    assert (body["status"], body["attempts"]) == ("graded", 1)
+    engine = make_engine(Settings(data_dir=data_dir))
+    with session_scope(engine) as session:
+        assert session.scalar(select(func.count(Result.id)).where(Result.submission_id == submission_id)) == 1
+    engine.dispose()

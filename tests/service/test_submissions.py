@@ -14,9 +14,9 @@ from grader.config import Settings
 from grader.errors import DeadlinePassed, TooManySubmissions
 from grader.models import SubmissionStatus
 from grader.service.db import session_scope
-from grader.service.records import Result, Submission
+from grader.service.records import Result, Submission, utcnow
 from grader.service.submissions import (claim, counting_submissions, finish, queued_ids, recover, regrade_assignment,
-                                        regrade_submission, requeue)
+                                        regrade_submission, renew_leases, requeue)
 from tests.utils.records import add_student, grade, set_policy, submit, toy_result
 from tests.utils.toy import toy_bytes
 
@@ -34,14 +34,45 @@ def test_each_transition_happens_once(engine: Engine, settings: Settings) -> Non
         assert row.result is not None and row.result.score == 4.0
 
 
-def test_recovery_requeues_what_a_crash_left_running(engine: Engine, settings: Settings) -> None:
+def test_recovery_requeues_only_what_an_expired_lease_left_running(engine: Engine, settings: Settings) -> None:
     user = add_student(engine)
     first, second = submit(engine, settings, user), submit(engine, settings, user)
     with session_scope(engine) as session:
-        claim(session, first)
+        claim(session, first, worker="a", lease_s=60)
     with session_scope(engine) as session:
-        assert recover(session) == 1
+        assert recover(session) == 0  # a live service's grading: left alone
+        assert recover(session, now=utcnow() + dt.timedelta(seconds=61)) == 1
         assert queued_ids(session, limit=10) == [first, second]
+
+
+def test_the_heartbeat_renews_only_the_holders_leases(engine: Engine, settings: Settings) -> None:
+    user = add_student(engine)
+    mine, theirs = submit(engine, settings, user), submit(engine, settings, user)
+    with session_scope(engine) as session:
+        assert claim(session, mine, worker="a", lease_s=10) and claim(session, theirs, worker="b", lease_s=10)
+    later = utcnow() + dt.timedelta(seconds=8)
+    with session_scope(engine) as session:
+        assert renew_leases(session, [mine, theirs], worker="a", lease_s=10, now=later) == {mine}
+    with session_scope(engine) as session:  # 12 s after the claims: a's renewed lease holds, b's expired
+        assert recover(session, now=later + dt.timedelta(seconds=4)) == 1
+        assert queued_ids(session, limit=10) == [theirs]
+
+
+def test_only_the_lease_holder_stores_a_result(engine: Engine, settings: Settings) -> None:
+    submission_id = submit(engine, settings, add_student(engine))
+    with session_scope(engine) as session:
+        assert claim(session, submission_id, worker="first", lease_s=1)
+    with session_scope(engine) as session:  # "first" hung past its lease; "second" took it over
+        assert recover(session, now=utcnow() + dt.timedelta(seconds=2)) == 1
+        assert claim(session, submission_id, worker="second", lease_s=60)
+    with session_scope(engine) as session:
+        assert not finish(session, submission_id, result=toy_result(1.0), worker="first")  # the late result
+        assert not requeue(session, submission_id, worker="first")
+        assert finish(session, submission_id, result=toy_result(4.0), worker="second")
+    with session_scope(engine) as session:
+        submission = session.get(Submission, submission_id)
+        assert submission is not None and submission.result is not None and submission.result.score == 4.0
+        assert (submission.attempts, submission.result_version, submission.lease_owner) == (2, 1, None)
 
 
 def test_stored_notebooks_are_named_by_id_with_their_hash(engine: Engine, settings: Settings) -> None:

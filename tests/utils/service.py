@@ -18,8 +18,9 @@ import requests
 
 def service_environment(data_dir: Path) -> dict[str, str]:
     """The environment of a `grader serve` whose database and stored notebooks live in ``data_dir``."""
+    # short leases: a killed service's submission is taken back within seconds, not a minute
     return {**os.environ, "GRADER_DATA_DIR": str(data_dir), "GRADER_POOL_SIZE": "1",
-            "GRADER_CACHE_DIR": str(data_dir.parent / "cache")}
+            "GRADER_CACHE_DIR": str(data_dir.parent / "cache"), "GRADER_LEASE_S": "6"}
 
 
 def seed_roster(data_dir: Path) -> dict[str, str]:
