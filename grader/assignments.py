@@ -47,6 +47,8 @@ class Limits(_Strict):
     cell_timeout_s: PositiveFloat | None = None
     total_timeout_s: PositiveFloat | None = None
     call_timeout_s: PositiveFloat | None = None
+    exercise_budget_s: PositiveFloat | None = None  # all the tests of one exercise
+    suite_budget_s: PositiveFloat | None = None  # all the tests of a grading
 
 
 class Policy(_Strict):
@@ -143,6 +145,12 @@ class Assignment:
 
     def call_timeout(self, settings: Settings) -> float:
         return self.manifest.limits.call_timeout_s or settings.call_timeout_s
+
+    def exercise_budget(self, settings: Settings) -> float:
+        return self.manifest.limits.exercise_budget_s or settings.exercise_budget_s
+
+    def suite_budget(self, settings: Settings) -> float:
+        return self.manifest.limits.suite_budget_s or settings.suite_budget_s
 
     def max_notebook_bytes(self, settings: Settings) -> int:
         """The largest notebook this assignment takes: its policy, else the setting (upload and grading alike)."""

@@ -19,6 +19,7 @@
     └── ChannelError                a reply from the kernel broke the protocol or its limits
         └── StudentError            the student's code raised, or a name is missing
             └── StudentTimeout (TimeoutError)
+                └── TimeBudgetSpent     the suites' time budget ran out (a call cut short, a test not run)
 
 ``StudentError`` subclasses ``AssertionError`` so that a test calling into the
 student's code fails (rather than errors) when that code raises.
@@ -132,3 +133,21 @@ class StudentTimeout(StudentError, TimeoutError):
     @classmethod
     def from_label(cls, label: str, seconds: float) -> StudentTimeout:
         return cls(f"{label} did not finish within {seconds:g} s and was interrupted")
+
+
+class TimeBudgetSpent(StudentTimeout):
+    """The suites' time budget (an exercise's or the whole suite's) ran out: a call was cut short or not made."""
+
+    def __init__(self, message: str, *, budget: str) -> None:
+        super().__init__(message)
+        self.budget = budget  # which one ran out: "the time budget of Net (120 s)"
+
+    @classmethod
+    def stopped(cls, label: str, budget: str) -> TimeBudgetSpent:
+        """``label`` was cut short (or never sent) because ``budget`` ran out."""
+        return cls(f"{label} was stopped: {budget} ran out", budget=budget)
+
+    @classmethod
+    def not_run(cls, budget: str) -> TimeBudgetSpent:
+        """A test skipped before it started: ``budget`` was already spent."""
+        return cls(f"not run: {budget} ran out", budget=budget)

@@ -22,7 +22,7 @@ from grader.pool import KernelPool
 from grader.sandbox import warn_unsandboxed
 from grader.scoring import score_outcomes
 from grader.student import Student
-from grader.suites import TestOutcome, run_suites
+from grader.suites import TestOutcome, TimeBudget, run_suites
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +70,8 @@ def execute_and_grade(nb: NotebookNode, *, assignment: Assignment, hidden: bool 
     Returns
     -------
     (GradeResult, NotebookNode)
-        ``status`` is ``timeout`` when a cell or the whole notebook ran out of time
-        (finished exercises keep their points) and ``error`` when the kernel died;
+        ``status`` is ``timeout`` when a cell, the whole notebook or the tests' time
+        budget ran out (finished exercises keep their points) and ``error`` when the kernel died;
         a sandbox limit that killed it is named in ``execution.cell_errors``.
     """
     settings = settings or get_settings()
@@ -108,8 +108,9 @@ def grade_in_kernel(kernel: Kernel, nb: NotebookNode, *, assignment: Assignment,
                                            settings=settings)
         outcomes = _run(assignment, student=_student(transport, assignment, settings), reference=reference,
                         seed=seed, hidden=hidden, settings=settings)
+    status = _status(report) if reached else SubmissionStatus.error
     result = score_outcomes(
-        assignment.manifest, outcomes, status=_status(report) if reached else SubmissionStatus.error, require_all=hidden,
+        assignment.manifest, outcomes, status=_budget_status(status, outcomes), require_all=hidden,
         execution=ExecutionInfo(duration_s=report.duration_s, cell_errors=report.cell_errors),
     )
     return result, nb
@@ -157,7 +158,8 @@ def check_namespace(namespace: dict[str, Any], *, assignment: Assignment, exerci
                     settings=settings)
     if exercise is not None:
         outcomes = [o for o in outcomes if o.exercise == exercise]
-    return score_outcomes(assignment.manifest, outcomes, status=SubmissionStatus.graded, require_all=False,
+    status = _budget_status(SubmissionStatus.graded, outcomes)
+    return score_outcomes(assignment.manifest, outcomes, status=status, require_all=False,
                           execution=ExecutionInfo(duration_s=0.0, cell_errors=[]))
 
 
@@ -175,8 +177,16 @@ def _run(assignment: Assignment, *, student: Student, reference: Any, seed: int,
     data_files = {p.name: p for p in build_data_files(assignment, settings)}
     # a course keeps exercises/<id>/ and reference/<id>/ under one root; a student's kit is its own root
     rootdir = assignment.exercise_dir.parent.parent if assignment.reference_dir else assignment.exercise_dir
+    budget = TimeBudget(per_exercise=assignment.exercise_budget(settings), total=assignment.suite_budget(settings))
     return run_suites(paths, student=student, reference=reference, seed=seed, data_files=data_files,
-                      hidden_root=assignment.hidden_tests, rootdir=rootdir)
+                      hidden_root=assignment.hidden_tests, rootdir=rootdir, budget=budget)
+
+
+def _budget_status(status: SubmissionStatus, outcomes: list[TestOutcome]) -> SubmissionStatus:
+    """``timeout`` for a grading whose tests ran out of their time budget (the points earned stay)."""
+    if status == SubmissionStatus.graded and any(o.budget_ran_out for o in outcomes):
+        return SubmissionStatus.timeout
+    return status
 
 
 def _status(report: ExecutionReport) -> SubmissionStatus:

@@ -13,7 +13,8 @@ class SubmissionStatus(enum.StrEnum):
     queued = "queued"
     running = "running"
     graded = "graded"        # every cell ran (errors in them included) and the suites judged it
-    timeout = "timeout"      # a cell or the whole notebook ran out of time; finished exercises keep their points
+    timeout = "timeout"      # a cell, the whole notebook or the tests' time budget ran out; finished
+                             # exercises (and tests) keep their points
     error = "error"          # the kernel died or grading failed
     rejected = "rejected"    # the file is not a gradable notebook
 

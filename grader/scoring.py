@@ -48,8 +48,10 @@ def score_outcomes(manifest: Manifest, outcomes: list[TestOutcome], *, status: S
 
 
 def _note(outcomes: list[TestOutcome]) -> str:
-    """One line for an exercise whose every failure is the stub's NotImplementedError, else ""."""
+    """One line for an exercise whose every failure is the stub's NotImplementedError, or the time budget, else ""."""
     failed = [o for o in outcomes if not o.passed]
+    if failed and all(o.budget_ran_out for o in failed):
+        return f"{failed[0].budget_ran_out} ran out after {len(outcomes) - len(failed)} of {len(outcomes)} tests"
     if not failed or any(o.ename != NOT_IMPLEMENTED for o in failed):
         return ""  # nothing failed, or something failed for another reason: each test says its own
     state = "not finished" if len(failed) < len(outcomes) else "not attempted"

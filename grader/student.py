@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 
 from grader.channel import ReplyDecoder, Transport, encode_value, parse_reply
-from grader.errors import ChannelError, StudentError
+from grader.errors import ChannelError, StudentError, StudentTimeout, TimeBudgetSpent
 
 
 @dataclass(frozen=True)
@@ -84,11 +85,22 @@ class Student:
         self._max_reply_bytes = max_reply_bytes
         self._max_items = max_reply_items
         self._max_depth = max_reply_depth
+        self._until: float | None = None
+        self._budget = ""
+        self.budget_stop: TimeBudgetSpent | None = None  # the first call the budget stopped since limit_calls
 
     def __getattr__(self, name: str) -> _Name:
         if name.startswith("_"):
             raise AttributeError(name)
         return _Name(self, name)
+
+    def limit_calls(self, *, until: float | None, budget: str = "") -> None:
+        """End every call by ``until`` (a ``time.monotonic()`` deadline; None: the call timeout only).
+
+        A call the deadline cuts short, or one made after it, raises ``TimeBudgetSpent``
+        naming ``budget`` (``the time budget of Net (120 s)``).
+        """
+        self._until, self._budget, self.budget_stop = until, budget, None
 
     def has(self, name: str) -> bool:
         """Whether the notebook defined ``name``."""
@@ -151,7 +163,7 @@ class Student:
             request["args"] = [encode_value(a) for a in args]
         if kwargs:
             request["kwargs"] = {k: encode_value(v) for k, v in kwargs.items()}
-        text = self._transport.request(json.dumps(request, allow_nan=False), label=label, timeout=self._call_timeout)
+        text = self._send(json.dumps(request, allow_nan=False), label=label)
         reply = parse_reply(text, max_bytes=self._max_reply_bytes)
         if not reply["ok"]:
             error = reply.get("error")
@@ -161,6 +173,20 @@ class Student:
             max_items=self._max_items, max_depth=self._max_depth,
         )
         return decoder.decode(reply.get("value"))
+
+    def _send(self, payload: str, *, label: str) -> str:
+        """One request, within the call timeout and whatever is left of the budget."""
+        left = self._until - time.monotonic() if self._until is not None else self._call_timeout
+        if left >= self._call_timeout:
+            return self._transport.request(payload, label=label, timeout=self._call_timeout)
+        if left > 0:
+            try:
+                return self._transport.request(payload, label=label, timeout=left)
+            except StudentTimeout:
+                pass  # the budget, not the call timeout, stopped it: say so
+        stop = TimeBudgetSpent.stopped(label, self._budget)
+        self.budget_stop = self.budget_stop or stop
+        raise stop
 
 
 class _Name:

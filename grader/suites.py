@@ -3,12 +3,15 @@
 Suites are ordinary pytest files. This module registers the ``exercise`` and
 ``points`` markers and the ``student``/``reference``/``seed``/``gen``/``rng``
 fixtures, runs pytest in-process, and collects one ``TestOutcome`` per test.
+A ``TimeBudget`` caps the time the tests of one exercise, and all of them, may take.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -18,7 +21,7 @@ import numpy as np
 import pytest
 import torch
 
-from grader.errors import ChannelError, GraderError, KernelError, StudentError, SuiteError
+from grader.errors import ChannelError, GraderError, KernelError, StudentError, SuiteError, TimeBudgetSpent
 from grader.student import Student
 
 _INI = Path(__file__).with_name("suite.ini")
@@ -38,14 +41,50 @@ class TestOutcome:
     message: str
     ename: str = ""  # the exception the student's code raised to fail it ("" for any other failure)
     where: str = ""  # what the grader was calling then ("approximate_function")
+    budget_ran_out: str = ""  # the budget that failed it, cut short or not run ("the time budget of Net (120 s)")
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """What a test may still spend: ``seconds`` (none when <= 0) under ``budget``, the limit that binds."""
+
+    seconds: float
+    budget: str  # "the time budget of Net (120 s)", as the test's message names it
+
+
+class TimeBudget:
+    """The time the tests spend, per exercise and in total, against their budgets (None: no limit)."""
+
+    def __init__(self, *, per_exercise: float | None = None, total: float | None = None) -> None:
+        self.per_exercise = per_exercise
+        self.total = total
+        self.spent: dict[str, float] = {}
+        self.spent_total = 0.0
+
+    def allowance(self, exercise: str) -> Allowance | None:
+        """What a test of ``exercise`` may spend now: the tighter budget; None when neither is set."""
+        left = []
+        if self.per_exercise is not None:
+            left.append(Allowance(self.per_exercise - self.spent.get(exercise, 0.0),
+                                  f"the time budget of {exercise} ({self.per_exercise:g} s)"))
+        if self.total is not None:
+            left.append(Allowance(self.total - self.spent_total, f"the suite's time budget ({self.total:g} s)"))
+        return min(left, key=lambda a: a.seconds, default=None)
+
+    def charge(self, exercise: str, seconds: float) -> None:
+        """Count ``seconds`` of wall clock against ``exercise`` and the total."""
+        self.spent[exercise] = self.spent.get(exercise, 0.0) + seconds
+        self.spent_total += seconds
 
 
 class SuitePlugin:
     """pytest plugin object: fixtures and hooks for one grading run."""
 
     def __init__(self, *, student: Student, reference: ModuleType | None, seed: int, hidden_root: Path | None,
-                 data_files: dict[str, Path]) -> None:
+                 data_files: dict[str, Path], budget: TimeBudget | None = None) -> None:
         self._student = student
+        self.budget = budget or TimeBudget()
+        self._allowance: Allowance | None = None  # the running test's
         self._data_files = data_files
         self._reference = reference
         self._seed = seed
@@ -92,6 +131,23 @@ class SuitePlugin:
             self.collect_errors.append(f"{report.nodeid}: {str(report.longrepr).splitlines()[-1][:300]}")
 
     @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+        # setup, call and teardown all count: a slow fixture spends its exercise's time too
+        exercise = _exercise_of(item)
+        self._allowance = allowance = self.budget.allowance(exercise)
+        started = time.monotonic()
+        self._student.limit_calls(until=started + allowance.seconds if allowance else None,
+                                  budget=allowance.budget if allowance else "")
+        yield
+        self.budget.charge(exercise, time.monotonic() - started)
+        self._student.limit_calls(until=None)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        if self._allowance is not None and self._allowance.seconds <= 0:
+            raise TimeBudgetSpent.not_run(self._allowance.budget)  # before any fixture reaches the notebook
+
+    @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
         outcome = yield
         report = outcome.get_result()
@@ -104,10 +160,13 @@ class SuitePlugin:
         if exercise is None or points is None or not exercise.args or not points.args:
             self.collect_errors.append(f"{item.nodeid}: needs @pytest.mark.exercise(id) and @pytest.mark.points(w)")
             return
-        message, raised = "", None
+        message, raised, ran_out = "", None, ""
         if report.failed and call.excinfo is not None:
-            message = self._message(item, call.excinfo.value)
-            raised = call.excinfo.value if isinstance(call.excinfo.value, StudentError) else None
+            # a call the budget stopped is why the test failed, whatever the test made of that error
+            exc = self._student.budget_stop or call.excinfo.value
+            message = self._message(item, exc)
+            raised = exc if isinstance(exc, StudentError) else None
+            ran_out = exc.budget if isinstance(exc, TimeBudgetSpent) else ""
         name = item.name.removeprefix("test_")
         path = Path(str(item.path)).resolve()
         hidden = self._hidden_root is not None and path.is_relative_to(self._hidden_root)
@@ -120,6 +179,7 @@ class SuitePlugin:
         self.outcomes[item.nodeid] = TestOutcome(
             exercise=str(exercise.args[0]), name=name, weight=float(points.args[0]),
             passed=passed, hidden=hidden, message=message, ename=ename, where=where,
+            budget_ran_out=ran_out or (previous.budget_ran_out if previous is not None else ""),
         )
 
     def _message(self, item: pytest.Item, exc: BaseException) -> str:
@@ -135,10 +195,11 @@ class SuitePlugin:
 
 
 def run_suites(paths: list[Path], *, student: Student, reference: ModuleType | None, seed: int,
-               hidden_root: Path | None, rootdir: Path, data_files: dict[str, Path] | None = None) -> list[TestOutcome]:
-    """Run pytest on ``paths`` in this process and return one outcome per test."""
+               hidden_root: Path | None, rootdir: Path, data_files: dict[str, Path] | None = None,
+               budget: TimeBudget | None = None) -> list[TestOutcome]:
+    """Run pytest on ``paths`` in this process and return one outcome per test (within ``budget``, if any)."""
     plugin = SuitePlugin(student=student, reference=reference, seed=seed, hidden_root=hidden_root,
-                         data_files=data_files or {})
+                         data_files=data_files or {}, budget=budget)
     args = [
         *[str(p) for p in paths],
         "-c", str(_INI), "--rootdir", str(rootdir),
@@ -157,3 +218,8 @@ def run_suites(paths: list[Path], *, student: Student, reference: ModuleType | N
     if plugin.internal_errors:
         raise SuiteError("test suite is broken: " + "; ".join(plugin.internal_errors))
     return list(plugin.outcomes.values())
+
+
+def _exercise_of(item: pytest.Item) -> str:
+    marker = item.get_closest_marker("exercise")
+    return str(marker.args[0]) if marker is not None and marker.args else ""
