@@ -113,10 +113,6 @@ def _target(exercise: str, assignment: str | None) -> Assignment:
     if not valid:
         raise GraderError(f"no assignment found here for {exercise!r}: run this notebook in the folder "
                           "`grader fetch` made")
-    return _unknown(exercise, valid)
-
-
-def _unknown(exercise: str, valid: list[str]) -> Assignment:
     shown = exercise if len(exercise) <= 80 else exercise[:80] + "..."
     raise GraderError(f"unknown exercise {shown!r}; the exercises are: {', '.join(valid)}")
 

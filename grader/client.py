@@ -27,7 +27,6 @@ class Receipt(BaseModel):
     """What the service answered to an upload: the submission's id and what it stored, when."""
 
     id: str
-    url: str
     status: SubmissionStatus
     assignment: str
     notebook_sha256: str

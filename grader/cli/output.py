@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from grader.checking import HIDDEN_NOTE
 from grader.errors import GraderError
 from grader.feedback import HIDDEN_LINE
 from grader.models import GradeResult
@@ -21,7 +22,6 @@ T = TypeVar("T")
 
 out = Console()
 err = Console(stderr=True)
-HIDDEN_NOTE = "the hidden tests run when you submit"
 # what `pip install 'grader[service]'` adds to the student's wheel
 SERVICE_LIBRARIES = ("sqlalchemy", "alembic", "fastapi", "uvicorn")
 

@@ -67,7 +67,7 @@ def _check_rate(session: Session, *, user: User, assignment: Assignment, setting
         .order_by(Submission.queued_at)
     ).all()
     if len(recent) >= limit:
-        oldest = _aware(recent[0])
+        oldest = recent[0]
         retry_after = max(1, int((oldest + dt.timedelta(minutes=1) - now).total_seconds()) + 1)
         raise TooManySubmissions(f"too many submissions: at most {limit} a minute for {assignment.id}; "
                                 f"try again in {retry_after} s", retry_after=retry_after)
@@ -262,7 +262,3 @@ def counting_submissions(session: Session, assignment: Assignment) -> list[Submi
                                 .options(*options)).all()
     return sorted(rows, key=lambda row: row.user.email)
 
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    """SQLite hands back naive datetimes; they were stored in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

@@ -33,8 +33,7 @@ def find_session(session: Session, token: str, *, now: dt.datetime | None = None
                            .where(WebSession.token_sha256 == hash_token(token)))
     if found is None or found.user.removed_at is not None:  # removing someone ends their sessions; this too
         return None
-    expires = found.expires_at if found.expires_at.tzinfo else found.expires_at.replace(tzinfo=dt.UTC)
-    return found if expires > (now or utcnow()) else None
+    return found if found.expires_at > (now or utcnow()) else None
 
 
 def end_session(session: Session, token: str) -> None:
