@@ -5,12 +5,14 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request, Response, status
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.deps import LoginRequired
@@ -25,6 +27,9 @@ from grader.service.db import make_engine, migrate
 from grader.service.dispatch import Dispatcher
 from grader.errors import GraderError, TooManySubmissions
 
+if TYPE_CHECKING:
+    from grader.service.publisher import Publisher
+
 
 def create_app(settings: Settings | None = None, *, workers: int | None = None) -> FastAPI:
     """The FastAPI application: migrates the database and runs the dispatcher while it lives."""
@@ -35,8 +40,7 @@ def create_app(settings: Settings | None = None, *, workers: int | None = None) 
         app.state.engine = make_engine(app.state.settings)
         migrate(app.state.engine)
         app.state.metrics = Metrics(app.state.engine)
-        app.state.dispatcher = Dispatcher(app.state.engine, app.state.settings, workers=workers,
-                                          on_finished=app.state.metrics.finished)
+        app.state.dispatcher = _feeder(app.state.engine, app.state.settings, workers, app.state.metrics)
         app.state.dispatcher.start()
         # Everything imported and built so far lives as long as the service: keep it out of the garbage
         # collector's full passes, which otherwise walk it again for every big page.
@@ -60,6 +64,18 @@ def create_app(settings: Settings | None = None, *, workers: int | None = None) 
     app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     return app
+
+
+def _feeder(engine: Engine, settings: Settings, workers: int | None, metrics: Metrics) -> Dispatcher | Publisher:
+    """What an upload wakes: the embedded dispatcher, or (GRADER_BROKER_URL set) the broker's publisher."""
+    if settings.broker_url is None:
+        return Dispatcher(engine, settings, workers=workers, on_finished=metrics.finished)
+    from grader.service.broker import celery_app
+    from grader.service.publisher import Publisher
+
+    publisher = Publisher(engine, settings, celery_app(settings))
+    metrics.watch_broker(publisher)
+    return publisher
 
 
 async def _grader_error(request: Request, exc: GraderError) -> Response:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 from grader.models import GradeResult
@@ -57,11 +59,15 @@ class Problem(BaseModel):
 
 
 class Ready(BaseModel):
-    """Readiness: the database answers and the dispatcher runs."""
+    """Readiness: the database answers and the dispatcher runs; in the distributed mode, the broker answers too
+    (``broker`` and ``queues``, messages waiting per queue, are null in the embedded mode)."""
 
     status: str
     database: bool
     workers: bool
+    mode: Literal["embedded", "distributed"] = "embedded"
+    broker: bool | None = None
+    queues: dict[str, int] | None = None
 
 
 class GradebookRow(BaseModel):

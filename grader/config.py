@@ -36,6 +36,10 @@ class Settings(BaseSettings):
         300.0, description="default wall clock for all the tests of a grading (public and hidden suites)")
     kernel_threads: PositiveInt = Field(1, description="OMP/MKL threads per kernel: parallel kernels share the cores")
     kernel_startup_timeout_s: PositiveFloat = Field(60.0, description="time a kernel gets to start")
+    kernel_preload: bool = Field(True, description="waiting kernels import torch, numpy and matplotlib before "
+                                                   "their submission arrives, so a notebook's own imports are "
+                                                   "instant; false: lighter kernels (about 1 s to start instead "
+                                                   "of 4 s here) for notebooks that import none of them")
     max_cell_output_bytes: PositiveInt = Field(MiB, description="output kept per cell; the rest is dropped")
     figures: bool = Field(True, description="draw matplotlib figures into the executed notebook the instructor "
                                             "sees (one draw per figure: ~2.5 s more on the decoding notebook "
@@ -70,6 +74,16 @@ class Settings(BaseSettings):
     lease_s: PositiveFloat = Field(60.0, description="how long a claimed submission stays its grading process's "
                                                      "without a heartbeat (renewed every third of it); then any "
                                                      "service on the database takes it back")
+    broker_url: str | None = Field(
+        None, description="distributed mode: a Celery broker (redis://host:6379/0 or amqp://user:pass@host:5672//); "
+                          "`grader serve` publishes submission ids there and `grader worker` processes grade them. "
+                          "Unset: the embedded mode, grading inside `grader serve`")
+    republish_s: PositiveFloat = Field(
+        600.0, description="distributed mode: a submission still queued this long after it was published is "
+                           "published again (a broker that restarted without its messages); duplicates are no-ops")
+    fault_exit_before_publish: bool = Field(
+        False, description="fault injection for tests only: `grader serve` dies (exit 137, as if killed) after "
+                           "committing an upload and before publishing it")
     session_hours: PositiveFloat = Field(12.0, description="how long a browser stays signed in")
 
     @property

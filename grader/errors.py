@@ -86,6 +86,10 @@ class ServiceError(GraderError):
     """The grading service refused a request or could not be reached (the client's side)."""
 
 
+class Unreachable(GraderError):
+    """A database or broker the service needs does not answer (the service's side)."""
+
+
 class SuiteError(GraderError):
     """A public or hidden test suite could not be collected or is inconsistent."""
 

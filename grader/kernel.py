@@ -94,7 +94,8 @@ class GraderKernelManager(AsyncKernelManager):
     """A kernel manager whose kernelspec is ours, whatever the notebook claims."""
 
     def __init__(self, *, socket_dir: Path, threads: int = 1, sandbox: Sandbox | None = None,
-                 max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES, figures: bool = True, **kwargs: object) -> None:
+                 max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES, figures: bool = True, preload: bool = True,
+                 **kwargs: object) -> None:
         # IPC (unix sockets in a private folder), not TCP: nothing else on the host can
         # reach the kernel, and a sandbox without a network can still talk to us.
         super().__init__(kernel_name="grader", autorestart=False, transport="ipc",
@@ -102,7 +103,7 @@ class GraderKernelManager(AsyncKernelManager):
         self.max_message_bytes = max_message_bytes
         self.client_factory = CappedAsyncKernelClient
         env = {**KERNEL_ENV, **{name: str(threads) for name in THREAD_VARIABLES},
-               "MPLBACKEND": INLINE_FIGURES if figures else NO_FIGURES}
+               "MPLBACKEND": INLINE_FIGURES if figures else NO_FIGURES, "GRADER_PRELOAD": "1" if preload else "0"}
         if sandbox is None:
             self._kernel_spec = KernelSpec(argv=kernel_argv(), display_name="grader", language="python", env=env)
         else:
@@ -131,14 +132,15 @@ class Kernel:
                 self.sandbox = Sandbox(settings, preamble=PREAMBLE)
                 self.km = GraderKernelManager(socket_dir=self.sandbox.ipc_dir, threads=settings.kernel_threads,
                                               sandbox=self.sandbox, max_message_bytes=max_message_bytes(settings),
-                                              figures=settings.figures)
+                                              figures=settings.figures, preload=settings.kernel_preload)
                 cwd = self.sandbox.root
             else:
                 self._folder = Path(tempfile.mkdtemp(prefix="gk-", dir="/tmp"))  # short: socket paths
                 cwd = self._folder / "work"
                 cwd.mkdir()
                 self.km = GraderKernelManager(socket_dir=self._folder, threads=settings.kernel_threads,
-                                              max_message_bytes=max_message_bytes(settings), figures=settings.figures)
+                                              max_message_bytes=max_message_bytes(settings), figures=settings.figures,
+                                              preload=settings.kernel_preload)
             # the kernel's own stdout/stderr (fd 1 and 2) go nowhere: student output reaches us
             # only over IOPub, where it is capped
             run_sync(self.km.start_kernel)(cwd=str(cwd), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -29,16 +29,25 @@ def healthz(request: Request) -> Health:
 
 @router.get("/readyz", response_model=Ready, responses={503: {"model": Ready}})
 def readyz(request: Request, session: SessionDep, response: Response) -> Ready:
-    """Ready to take submissions: the database answers and the dispatcher runs (503 otherwise)."""
+    """Ready to take submissions: the database answers and the dispatcher runs, and in the distributed mode the
+    broker answers (503 otherwise; uploads are still accepted and wait, queued)."""
     try:
         database = session.execute(text("SELECT 1")).scalar() == 1
     except Exception:  # noqa: BLE001 - any database failure means not ready
         database = False
-    workers = bool(request.app.state.dispatcher.alive)
-    ready = database and workers
+    feeder = request.app.state.dispatcher
+    workers = bool(feeder.alive)
+    if request.app.state.settings.broker_url is None:
+        ready = database and workers
+        answer = Ready(status="ready" if ready else "not ready", database=database, workers=workers)
+    else:  # the workers are `grader worker`s elsewhere: here, the publisher runs and the broker answers
+        queues = feeder.queue_depths()
+        ready = database and workers and queues is not None
+        answer = Ready(status="ready" if ready else "not ready", database=database, workers=workers,
+                       mode="distributed", broker=queues is not None, queues=queues)
     if not ready:
         response.status_code = 503
-    return Ready(status="ready" if ready else "not ready", database=database, workers=workers)
+    return answer
 
 
 @router.get("/metrics", response_class=Response)

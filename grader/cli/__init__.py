@@ -10,7 +10,7 @@ import typer
 from grader.cli.grade import assignments, grade
 from grader.cli.plain_help import plain_help
 from grader.cli.roster import roster_app
-from grader.cli.serve import serve
+from grader.cli.serve import serve, worker
 from grader.cli.student import check, fetch, result, submissions, submit
 
 __all__ = ["app"]
@@ -40,7 +40,7 @@ def main(
 # students first: they are most of the people who type `grader --help`
 for student_command in (fetch, check, submit, submissions, result):
     app.command(rich_help_panel="Students")(student_command)
-for instructor_command in (grade, assignments, serve):
+for instructor_command in (grade, assignments, serve, worker):
     app.command(rich_help_panel="Instructors")(instructor_command)
 app.add_typer(roster_app, name="roster", rich_help_panel="Instructors")
 plain_help(app)

@@ -23,7 +23,7 @@ T = TypeVar("T")
 out = Console()
 err = Console(stderr=True)
 # what `pip install 'grader[service]'` adds to the student's wheel
-SERVICE_LIBRARIES = ("sqlalchemy", "alembic", "fastapi", "uvicorn")
+SERVICE_LIBRARIES = ("sqlalchemy", "alembic", "fastapi", "uvicorn", "celery")
 
 
 def fail(message: str) -> NoReturn:

@@ -9,10 +9,16 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from grader.config import Settings
+from grader.errors import ConfigError, Unreachable
+from grader.text import one_line
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -46,6 +52,28 @@ def alembic_config(engine: Engine) -> Config:
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest migration (what ``grader serve`` does on start)."""
     command.upgrade(alembic_config(engine), "head")
+
+
+def check_database(engine: Engine) -> None:
+    """Raise ``Unreachable`` in one line if the database does not answer."""
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        said = str(getattr(exc, "orig", None) or exc).strip()
+        reason = one_line(said.splitlines()[0] if said else type(exc).__name__, 200)
+        raise Unreachable(f"cannot reach the database at "
+                          f"{make_url(str(engine.url)).render_as_string(hide_password=True)}: {reason}") from None
+
+
+def check_schema(engine: Engine) -> None:
+    """Raise ``ConfigError`` unless the database is at the newest migration (``grader serve`` migrates it)."""
+    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    if current != head:
+        raise ConfigError(f"the database is at migration {current or 'none'}, this grader needs {head}: "
+                          "start grader serve first (it migrates), or upgrade this worker to its version")
 
 
 @contextmanager

@@ -15,24 +15,20 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-import os
-import secrets
 import socket
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from pathlib import Path
 
 from sqlalchemy import Engine
 
 from grader.batch import BatchItem, grade_file, start_worker
 from grader.config import Settings
 from grader.service.db import session_scope
-from grader.service.records import Submission
-from grader.service.submissions import (claim, executed_notebook_path, finish, queued_ids, recover, renew_leases,
-                                        requeue)
+from grader.service.jobs import Job, lost, store, take, worker_id
+from grader.service.submissions import queued_ids, recover, renew_leases
 
 log = logging.getLogger(__name__)
 
@@ -48,11 +44,11 @@ class Dispatcher:
         self.on_finished = on_finished  # (submission id, status, seconds) for metrics
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self._running: dict[str, tuple[Future[BatchItem], float]] = {}
+        self._running: dict[str, tuple[Job, Future[BatchItem], float]] = {}
         self._executor: ProcessPoolExecutor | None = None
         self._thread: threading.Thread | None = None
         # who holds the leases this dispatcher takes: unique per process and start
-        self.worker_id = f"{socket.gethostname()[:60]}:{os.getpid()}:{secrets.token_hex(4)}"
+        self.worker_id = worker_id(socket.gethostname())
         self._heartbeat_s = settings.lease_s / 3
         self._last_heartbeat = 0.0
 
@@ -127,22 +123,18 @@ class Dispatcher:
         with session_scope(self.engine) as session:
             candidates = queued_ids(session, limit=free)
         for submission_id in candidates:
-            with session_scope(self.engine) as session:
-                if not claim(session, submission_id, worker=self.worker_id, lease_s=self.settings.lease_s):
-                    continue
-                submission = session.get(Submission, submission_id)
-                assert submission is not None
-                path, assignment = Path(submission.notebook_path), submission.assignment_id
-            log.info("submission %s: running (%s)", submission_id, assignment)
+            job = take(self.engine, self.settings, submission_id, worker=self.worker_id)
+            if job is None:
+                continue
+            log.info("submission %s: running (%s)", submission_id, job.assignment)
             assert self._executor is not None
-            future = self._executor.submit(grade_file, path, assignment,
-                                           executed_to=executed_notebook_path(self.settings, submission_id))
+            future = self._executor.submit(grade_file, job.notebook, job.assignment, executed_to=job.executed_to)
             future.add_done_callback(lambda _: self._wake.set())
-            self._running[submission_id] = (future, time.monotonic())
+            self._running[submission_id] = (job, future, time.monotonic())
 
     def _collect(self) -> None:
         broken = False
-        for submission_id, (future, started) in list(self._running.items()):
+        for submission_id, (job, future, started) in list(self._running.items()):
             if not future.done():
                 continue
             del self._running[submission_id]
@@ -150,39 +142,17 @@ class Dispatcher:
                 item = future.result()
             except Exception as exc:  # the grading raised outside grader's errors, or its process died
                 broken = broken or isinstance(exc, BrokenProcessPool)
-                self._lost(submission_id, f"{type(exc).__name__}: {exc}")
+                lost(self.engine, self.settings, submission_id, f"{type(exc).__name__}: {exc}",
+                     worker=self.worker_id)
                 continue
-            executed = str(item.executed_path) if item.executed_path else None
-            with session_scope(self.engine) as session:
-                stored = finish(session, submission_id, result=item.result, error=item.error, status=item.status,
-                                executed_path=executed, worker=self.worker_id)
-            if not stored:
-                log.warning("submission %s: a late result discarded (the lease is no longer this service's)",
-                            submission_id)
-                if item.executed_path is not None:
-                    item.executed_path.unlink(missing_ok=True)
-                continue
-            status = item.status
-            log.info("submission %s: %s", submission_id, status)
-            if self.on_finished:
-                self.on_finished(submission_id, status, time.monotonic() - started)
+            if store(self.engine, job, item, worker=self.worker_id) and self.on_finished:
+                self.on_finished(submission_id, item.status, time.monotonic() - started)
         if broken and not self._stop.is_set():
             log.warning("a grading process died; starting new ones")
             assert self._executor is not None
             self._executor.shutdown(wait=False, cancel_futures=True)
             for submission_id in list(self._running):
-                self._lost(submission_id, "its grading process was replaced")
+                lost(self.engine, self.settings, submission_id, "its grading process was replaced",
+                     worker=self.worker_id)
             self._running.clear()
             self._executor = self._new_executor()
-
-    def _lost(self, submission_id: str, reason: str) -> None:
-        with session_scope(self.engine) as session:
-            submission = session.get(Submission, submission_id)
-            if submission is None:
-                return
-            if submission.attempts >= self.settings.max_attempts:
-                if finish(session, submission_id, result=None, worker=self.worker_id,
-                          error=f"grading failed {submission.attempts} times ({reason})"):
-                    log.error("submission %s: error after %d attempts", submission_id, submission.attempts)
-            elif requeue(session, submission_id, worker=self.worker_id):
-                log.warning("submission %s: back in the queue (%s)", submission_id, reason)

@@ -96,6 +96,8 @@ class Submission(Base):
     # back only an expired lease, and only the holder may store the result (guarded UPDATEs).
     lease_owner: Mapped[str | None] = mapped_column(String(100), default=None)
     lease_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # Distributed mode: when its id was last sent to the broker (None: not yet, or to be sent again).
+    published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
 
     user: Mapped[User] = relationship(back_populates="submissions")
     # The current result: the newest version. Older versions stay (a regrade keeps them) in ``results``.
@@ -122,6 +124,7 @@ class Result(Base):
     # {exercise id: score}, copied out of the payload so a gradebook of 1,000 rows need not parse every payload
     exercise_scores: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
     executed_path: Mapped[str | None] = mapped_column(Text, default=None)  # the notebook as it ran, with outputs
+    worker: Mapped[str | None] = mapped_column(String(100), default=None)  # the grading process that stored it
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     submission: Mapped[Submission] = relationship(back_populates="results")

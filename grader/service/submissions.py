@@ -154,7 +154,7 @@ def finish(session: Session, submission_id: str, *, result: GradeResult | None, 
         session.add(Result(submission_id=submission_id, version=version, status=result.status,
                            score=result.score, max_score=result.max_score, payload=result.model_dump(mode="json"),
                            exercise_scores={e.id: e.score for e in result.exercises}, executed_path=executed_path,
-                           tests=verdict_rows(result)))
+                           tests=verdict_rows(result), worker=worker))
     return True
 
 
@@ -173,7 +173,8 @@ def regrade_submission(session: Session, submission_id: str) -> bool:
     """
     moved = session.execute(
         update(Submission).where(Submission.id == submission_id, Submission.status.in_(FINAL_STATUSES))
-        .values(status=SubmissionStatus.queued, started_at=None, finished_at=None, error=None, attempts=0)
+        .values(status=SubmissionStatus.queued, started_at=None, finished_at=None, error=None, attempts=0,
+                published_at=None)
     )
     return bool(moved.rowcount)  # type: ignore[attr-defined]
 
@@ -188,7 +189,8 @@ def requeue(session: Session, submission_id: str, *, worker: str | None = None) 
     """running -> queued (the process grading it was lost); with ``worker``, only while it holds the lease."""
     moved = session.execute(
         update(Submission).where(_running(submission_id, worker))
-        .values(status=SubmissionStatus.queued, started_at=None, lease_owner=None, lease_expires_at=None)
+        .values(status=SubmissionStatus.queued, started_at=None, lease_owner=None, lease_expires_at=None,
+                published_at=None)
     )
     return bool(moved.rowcount)  # type: ignore[attr-defined]
 
@@ -202,9 +204,39 @@ def recover(session: Session, *, now: dt.datetime | None = None) -> int:
     expired = or_(Submission.lease_expires_at.is_(None), Submission.lease_expires_at < (now or utcnow()))
     moved = session.execute(
         update(Submission).where(Submission.status == SubmissionStatus.running, expired)
-        .values(status=SubmissionStatus.queued, started_at=None, lease_owner=None, lease_expires_at=None)
+        .values(status=SubmissionStatus.queued, started_at=None, lease_owner=None, lease_expires_at=None,
+                published_at=None)
     )
     return int(moved.rowcount)  # type: ignore[attr-defined]
+
+
+def _unpublished(stale_before: dt.datetime) -> Any:
+    """Queued and not on the broker: never published (the service died before, or the broker was down),
+    sent back to the queue, or published before ``stale_before`` and still not taken (a lost message)."""
+    return and_(Submission.status == SubmissionStatus.queued,
+                or_(Submission.published_at.is_(None), Submission.published_at < stale_before))
+
+
+def to_publish(session: Session, *, stale_before: dt.datetime, limit: int) -> list[tuple[str, str]]:
+    """Distributed mode: (id, assignment) of the queued submissions to send to the broker, oldest first."""
+    rows = session.execute(select(Submission.id, Submission.assignment_id).where(_unpublished(stale_before))
+                           .order_by(Submission.queued_at).limit(limit)).all()
+    return [(submission_id, assignment) for submission_id, assignment in rows]
+
+
+def mark_published(session: Session, submission_id: str, *, stale_before: dt.datetime,
+                   now: dt.datetime | None = None) -> bool:
+    """Take the job of publishing ``submission_id`` (False: another service took it, or it is no longer queued)."""
+    moved = session.execute(update(Submission).where(Submission.id == submission_id, _unpublished(stale_before))
+                            .values(published_at=now or utcnow()))
+    return bool(moved.rowcount)  # type: ignore[attr-defined]
+
+
+def unmark_published(session: Session, submission_id: str) -> None:
+    """The broker did not take it: publish it again at the next sweep."""
+    session.execute(update(Submission).where(Submission.id == submission_id,
+                                             Submission.status == SubmissionStatus.queued)
+                    .values(published_at=None))
 
 
 def queued_ids(session: Session, *, limit: int) -> list[str]:

@@ -28,7 +28,8 @@ def test_healthz_lists_the_assignments_of_its_settings(service: Service) -> None
 def test_readyz_is_ready_while_the_dispatcher_runs(service: Service) -> None:
     response = service.client.get("/readyz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ready", "database": True, "workers": True}
+    assert response.json() == {"status": "ready", "database": True, "workers": True, "mode": "embedded",
+                               "broker": None, "queues": None}
 
 
 def test_metrics_are_prometheus_text(service: Service) -> None:

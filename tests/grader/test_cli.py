@@ -157,7 +157,7 @@ def test_version_is_printed() -> None:
     assert code == 0 and re.fullmatch(r"grader \d+\.\d+\.\d+\n", stdout)
 
 
-COMMANDS = [[], ["grade"], ["check"], ["fetch"], ["submit"], ["submissions"], ["result"], ["serve"],
+COMMANDS = [[], ["grade"], ["check"], ["fetch"], ["submit"], ["submissions"], ["result"], ["serve"], ["worker"],
             ["assignments"], ["roster"], ["roster", "add"], ["roster", "import"], ["roster", "demo"],
             ["roster", "list"], ["roster", "reissue"], ["roster", "remove"]]
 

@@ -23,21 +23,20 @@ def service_environment(data_dir: Path) -> dict[str, str]:
             "GRADER_CACHE_DIR": str(data_dir.parent / "cache"), "GRADER_LEASE_S": "6"}
 
 
-def seed_roster(data_dir: Path) -> dict[str, str]:
-    """Alice and Bob (students) and Tess (instructor) on the roster of ``data_dir``'s database; their tokens."""
+def seed_roster(data_dir: Path, *, database_url: str | None = None,
+                students: tuple[str, ...] = ("alice", "bob")) -> dict[str, str]:
+    """``students`` and Tess (instructor, "teacher") on the roster of the database (``data_dir``'s SQLite
+    unless ``database_url``); their tokens by name."""
     from grader.config import Settings
     from grader.service.db import make_engine, migrate, session_scope
     from grader.service.records import Role
     from grader.service.roster import add_member
 
-    engine = make_engine(Settings(data_dir=data_dir))
+    engine = make_engine(Settings(data_dir=data_dir, database_url=database_url))
     migrate(engine)
     with session_scope(engine) as session:
-        tokens = {
-            "alice": add_member(session, name="Alice", email="alice@example.org").token,
-            "bob": add_member(session, name="Bob", email="bob@example.org").token,
-            "teacher": add_member(session, name="Tess", email="tess@example.org", role=Role.instructor).token,
-        }
+        tokens = {who: add_member(session, name=who.title(), email=f"{who}@example.org").token for who in students}
+        tokens["teacher"] = add_member(session, name="Tess", email="tess@example.org", role=Role.instructor).token
     engine.dispose()
     return tokens
 
@@ -48,12 +47,14 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_server(env: dict[str, str], *, port: int, workers: int, log: Path | None = None,
+def start_server(env: dict[str, str], *, port: int, workers: int | None, log: Path | None = None,
                  timeout: float = 60) -> subprocess.Popen[bytes]:
-    """`grader serve` on 127.0.0.1:``port``, returned once /readyz answers 200 (stderr to ``log``)."""
+    """`grader serve` on 127.0.0.1:``port``, returned once /readyz answers 200 (stderr to ``log``);
+    ``workers=None`` for the distributed mode (the workers are `grader worker`s)."""
+    command = [sys.executable, "-m", "grader", "serve", "--port", str(port)]
+    command += [] if workers is None else ["--workers", str(workers)]
     with open(log or "/dev/null", "ab") as stderr:  # the child keeps its own copy of the fd
-        process = subprocess.Popen([sys.executable, "-m", "grader", "serve", "--port", str(port),
-                                    "--workers", str(workers)], env=env, stdout=subprocess.DEVNULL, stderr=stderr)
+        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
     deadline = time.monotonic() + timeout
     while True:
         try:
