@@ -26,7 +26,8 @@ from grader.config import Settings
 from grader.service.broker import TASK, queue_depths, queue_for
 from grader.service.db import session_scope
 from grader.service.records import utcnow
-from grader.service.submissions import mark_published, recover, to_publish, unmark_published
+from grader.service.submissions import (mark_published, published_waiting, recover, to_publish,
+                                        unmark_published)
 
 log = logging.getLogger(__name__)
 BATCH = 200  # submissions published per pass
@@ -91,6 +92,22 @@ class Publisher:
             recovered = recover(session)
         if recovered:
             log.info("took back %d submission(s) whose grading lease expired", recovered)
+        self._resend_lost()
+
+    def _resend_lost(self) -> None:
+        """A queue the broker says is empty while submissions for it wait, published a while ago: the broker
+        lost them (it restarted without its messages). Send them again now rather than after republish_s."""
+        depths = self.queue_depths()
+        if depths is None:
+            return
+        before = utcnow() - dt.timedelta(seconds=self.settings.lease_s)
+        with session_scope(self.engine) as session:
+            lost = [submission_id for submission_id, assignment in published_waiting(session, before=before)
+                    if depths.get(self._queue(assignment)) == 0]
+            for submission_id in lost:
+                unmark_published(session, submission_id)
+        if lost:
+            log.warning("%d queued submission(s) are not on the broker any more; sending them again", len(lost))
 
     def _publish(self) -> None:
         stale_before = utcnow() - dt.timedelta(seconds=self.settings.republish_s)

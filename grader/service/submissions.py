@@ -232,6 +232,13 @@ def mark_published(session: Session, submission_id: str, *, stale_before: dt.dat
     return bool(moved.rowcount)  # type: ignore[attr-defined]
 
 
+def published_waiting(session: Session, *, before: dt.datetime) -> list[tuple[str, str]]:
+    """(id, assignment) of the submissions published before ``before`` and still queued."""
+    rows = session.execute(select(Submission.id, Submission.assignment_id).where(
+        Submission.status == SubmissionStatus.queued, Submission.published_at < before)).all()
+    return [(submission_id, assignment) for submission_id, assignment in rows]
+
+
 def unmark_published(session: Session, submission_id: str) -> None:
     """The broker did not take it: publish it again at the next sweep."""
     session.execute(update(Submission).where(Submission.id == submission_id,
