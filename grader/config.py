@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt, ValidationError, model_validator
+from pydantic import (Field, NonNegativeFloat, PositiveFloat, PositiveInt, ValidationError, field_validator,
+                      model_validator)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from grader.errors import ConfigError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MiB = 1024 * 1024
+BROKER_SCHEMES = ("redis", "rediss", "amqp", "amqps", "pyamqp")
 
 
 class Settings(BaseSettings):
@@ -78,9 +81,6 @@ class Settings(BaseSettings):
         None, description="distributed mode: a Celery broker (redis://host:6379/0 or amqp://user:pass@host:5672//); "
                           "`grader serve` publishes submission ids there and `grader worker` processes grade them. "
                           "Unset: the embedded mode, grading inside `grader serve`")
-    republish_s: PositiveFloat = Field(
-        600.0, description="distributed mode: a submission still queued this long after it was published is "
-                           "published again (a broker that restarted without its messages); duplicates are no-ops")
     fault_exit_before_publish: bool = Field(
         False, description="fault injection for tests only: `grader serve` dies (exit 137, as if killed) after "
                            "committing an upload and before publishing it")
@@ -90,6 +90,22 @@ class Settings(BaseSettings):
     def database(self) -> str:
         """The SQLAlchemy URL of the service's database."""
         return self.database_url or f"sqlite:///{self.data_dir / 'grader.db'}"
+
+    @field_validator("broker_url")
+    @classmethod
+    def _a_broker_celery_knows(cls, url: str | None) -> str | None:
+        """Empty means unset; otherwise a Redis or AMQP URL (or kombu's SQLAlchemy transport) with a numeric port."""
+        if url is None or not url.strip():
+            return None
+        parts = urlsplit(url.strip())
+        if parts.scheme not in BROKER_SCHEMES and not parts.scheme.startswith("sqla+"):
+            raise ValueError(f"{parts.scheme or url!r} is not a broker Celery can use here: "
+                             "redis://host:6379/0, rediss://..., or amqp://user:pass@host:5672//")
+        try:
+            parts.port
+        except ValueError:
+            raise ValueError(f"the port in {url!r} is not a number") from None
+        return url.strip()
 
     @model_validator(mode="after")
     def _sandbox_off_only_in_development(self) -> Settings:

@@ -20,7 +20,15 @@ TASK = "grader.grade"
 QUEUES = ("cpu", "gpu")
 CONNECT_TIMEOUT_S = 5.0
 # A message not acknowledged this long is handed out again (Redis): longer than the worst grading (~13 min).
+# RabbitMQ's own consumer_timeout (30 min by default) also exceeds it.
 VISIBILITY_TIMEOUT_S = 3600
+TRANSPORT_OPTIONS = {
+    "visibility_timeout": VISIBILITY_TIMEOUT_S,
+    # Redis: a broker that stops answering (dropped packets) fails a call in seconds instead of blocking it
+    "socket_timeout": CONNECT_TIMEOUT_S, "socket_connect_timeout": CONNECT_TIMEOUT_S,
+    # RabbitMQ: a publish returns once the broker has taken the message
+    "confirm_publish": True,
+}
 
 
 def celery_app(settings: Settings) -> Celery:
@@ -39,7 +47,8 @@ def celery_app(settings: Settings) -> Celery:
         task_time_limit=VISIBILITY_TIMEOUT_S,  # a grading that hangs past every limit loses its process
         broker_connection_retry_on_startup=True, broker_connection_max_retries=None,  # workers wait out outages
         broker_connection_timeout=CONNECT_TIMEOUT_S,
-        broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT_S},
+        broker_transport_options=TRANSPORT_OPTIONS,
+        worker_proc_alive_timeout=60,  # a grading process starts its pool of kernels before it says ready
         worker_cancel_long_running_tasks_on_connection_loss=False,  # the lease, not the ack, guards a grading
         worker_hijack_root_logger=False,
     )
@@ -62,12 +71,13 @@ def broker_address(settings: Settings) -> str:
 
 def check_broker(settings: Settings) -> None:
     """Raise ``Unreachable`` in one line if the broker does not answer within a few seconds."""
-    connection = Connection(settings.broker_url, connect_timeout=CONNECT_TIMEOUT_S)
+    connection = Connection(settings.broker_url, connect_timeout=CONNECT_TIMEOUT_S,
+                            transport_options=TRANSPORT_OPTIONS)
     try:
         connection.ensure_connection(max_retries=0, timeout=CONNECT_TIMEOUT_S)
     except Exception as exc:  # kombu raises its own and the transport's errors
         reason = one_line(str(exc), 200) or type(exc).__name__
-        raise Unreachable(f"cannot reach the broker at {connection.as_uri()}: {reason}") from None
+        raise Unreachable(f"cannot reach the broker at {broker_address(settings)}: {reason}") from None
     finally:
         connection.release()
 

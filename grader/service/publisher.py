@@ -5,10 +5,11 @@ upload is handled the same in both modes: committed, then the feeder is woken. H
 the feeder publishes: it marks a queued submission as published (a guarded UPDATE,
 so two services do not both send it), then sends its id; when the broker refuses,
 the mark is taken back and the submission waits, still ``queued``, for the next
-try. Every heartbeat it also takes back expired leases (a worker died) and sends
-those again, and a submission published ``republish_s`` ago and still not taken
-(a broker that restarted without its messages) is sent again: duplicates are
-no-ops at the worker.
+pass. Every heartbeat it also takes back expired leases (a worker died; they are
+sent again), and it sends again what the broker lost: when a queue holds fewer
+messages than there are submissions for it published a lease ago and still
+queued (a broker that restarted without its messages, a publish lost on a broken
+connection), the longest waiting are sent again. A duplicate is a no-op at the worker.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from grader.service.submissions import (mark_published, published_waiting, recov
 
 log = logging.getLogger(__name__)
 BATCH = 200  # submissions published per pass
+DEPTHS_TTL_S = 1.0
 
 
 class Publisher:
@@ -41,12 +43,13 @@ class Publisher:
         self.settings = settings
         self.app = app
         self.broker_up = True  # as last seen by a publish
-        self._queues: dict[str, str] = {}  # assignment id -> queue
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._sweep_every_s = settings.lease_s / 3
         self._last_sweep = 0.0
+        self._depths: tuple[float, dict[str, int] | None] = (0.0, None)  # (when read, what the broker said)
+        self._depths_lock = threading.Lock()
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._loop, name="grader-publisher", daemon=True)
@@ -67,20 +70,27 @@ class Publisher:
             self._thread.join(timeout=10)
 
     def queue_depths(self) -> dict[str, int] | None:
-        """Messages waiting per queue, or None when the broker does not answer."""
-        try:
-            return queue_depths(self.app)
-        except Exception as exc:  # noqa: BLE001 - any failure means the broker is not usable now
-            log.warning("the broker does not answer: %s", exc)
-            return None
+        """Messages waiting per queue, or None when the broker does not answer (read at most once a second,
+        so health checks and scrapes do not each open a connection)."""
+        with self._depths_lock:
+            read_at, depths = self._depths
+            if time.monotonic() - read_at < DEPTHS_TTL_S:
+                return depths
+            try:
+                depths = queue_depths(self.app)
+            except Exception as exc:  # noqa: BLE001 - any failure means the broker is not usable now
+                log.warning("the broker does not answer: %s", exc)
+                depths = None
+            self._depths = (time.monotonic(), depths)
+            return depths
 
     def _loop(self) -> None:
         while not self._stop.is_set():
-            try:
-                self._sweep()
-                self._publish()
-            except Exception:  # keep going; the database keeps every submission's state
-                log.exception("publisher step failed")
+            for step in (self._sweep, self._publish):
+                try:
+                    step()
+                except Exception:  # keep going; the database keeps every submission's state
+                    log.exception("publisher step failed")
             self._wake.wait(timeout=1.0)
             self._wake.clear()
 
@@ -95,36 +105,38 @@ class Publisher:
         self._resend_lost()
 
     def _resend_lost(self) -> None:
-        """A queue the broker says is empty while submissions for it wait, published a while ago: the broker
-        lost them (it restarted without its messages). Send them again now rather than after republish_s."""
         depths = self.queue_depths()
         if depths is None:
             return
         before = utcnow() - dt.timedelta(seconds=self.settings.lease_s)
         with session_scope(self.engine) as session:
-            lost = [submission_id for submission_id, assignment in published_waiting(session, before=before)
-                    if depths.get(self._queue(assignment)) == 0]
-            for submission_id in lost:
-                unmark_published(session, submission_id)
+            waiting = [(submission_id, queue_for(self.settings, assignment), published)
+                       for submission_id, assignment, published in published_waiting(session, before=before)]
+            lost = lost_messages(waiting, depths)
+            for submission_id, published in lost:
+                unmark_published(session, submission_id, published_at=published)
         if lost:
-            log.warning("%d queued submission(s) are not on the broker any more; sending them again", len(lost))
+            log.warning("%d queued submission(s) are not on the broker; sending them again", len(lost))
 
     def _publish(self) -> None:
-        stale_before = utcnow() - dt.timedelta(seconds=self.settings.republish_s)
         with session_scope(self.engine) as session:
-            pending = to_publish(session, stale_before=stale_before, limit=BATCH)
+            pending = to_publish(session, limit=BATCH)
+        queues: dict[str, str] = {}  # per pass: a manifest changed or fixed since is read again next time
         for submission_id, assignment in pending:
             if self.settings.fault_exit_before_publish:
+                time.sleep(0.5)  # the 202 reaches the client, as it would before a real crash
                 log.critical("GRADER_FAULT_EXIT_BEFORE_PUBLISH: exiting before publishing %s", submission_id)
                 os._exit(137)
+            queue = queues.setdefault(assignment, queue_for(self.settings, assignment))
+            now = utcnow()
             with session_scope(self.engine) as session:
-                if not mark_published(session, submission_id, stale_before=stale_before):
+                if not mark_published(session, submission_id, now=now):
                     continue
             try:
-                self.app.send_task(TASK, args=[submission_id], queue=self._queue(assignment), retry=False)
+                self.app.send_task(TASK, args=[submission_id], queue=queue, retry=False)
             except Exception as exc:  # kombu's and the transport's errors: the broker is down or refuses
                 with session_scope(self.engine) as session:
-                    unmark_published(session, submission_id)
+                    unmark_published(session, submission_id, published_at=now)
                 if self.broker_up:
                     log.warning("the broker does not take submissions (%s); they wait, queued, until it does", exc)
                 self.broker_up = False
@@ -132,9 +144,19 @@ class Publisher:
             if not self.broker_up:
                 log.info("the broker takes submissions again")
             self.broker_up = True
-            log.info("submission %s: published to the %s queue", submission_id, self._queue(assignment))
+            log.info("submission %s: published to the %s queue", submission_id, queue)
 
-    def _queue(self, assignment: str) -> str:
-        if assignment not in self._queues:
-            self._queues[assignment] = queue_for(self.settings, assignment)
-        return self._queues[assignment]
+
+def lost_messages(waiting: list[tuple[str, str, dt.datetime]],
+                  depths: dict[str, int]) -> list[tuple[str, dt.datetime]]:
+    """Of the submissions published a while ago and still queued (id, queue, published_at; longest waiting
+    first), the ones whose messages the broker cannot be holding: a queue holding fewer messages than it has
+    such submissions lost some, and the longest waiting are the likeliest lost (a restart drops the older)."""
+    by_queue: dict[str, list[tuple[str, dt.datetime]]] = {}
+    for submission_id, queue, published in waiting:
+        by_queue.setdefault(queue, []).append((submission_id, published))
+    lost: list[tuple[str, dt.datetime]] = []
+    for queue, submissions in by_queue.items():
+        missing = len(submissions) - depths.get(queue, 0)
+        lost += submissions[:max(0, missing)]
+    return lost

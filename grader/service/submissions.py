@@ -210,40 +210,41 @@ def recover(session: Session, *, now: dt.datetime | None = None) -> int:
     return int(moved.rowcount)  # type: ignore[attr-defined]
 
 
-def _unpublished(stale_before: dt.datetime) -> Any:
-    """Queued and not on the broker: never published (the service died before, or the broker was down),
-    sent back to the queue, or published before ``stale_before`` and still not taken (a lost message)."""
-    return and_(Submission.status == SubmissionStatus.queued,
-                or_(Submission.published_at.is_(None), Submission.published_at < stale_before))
-
-
-def to_publish(session: Session, *, stale_before: dt.datetime, limit: int) -> list[tuple[str, str]]:
-    """Distributed mode: (id, assignment) of the queued submissions to send to the broker, oldest first."""
-    rows = session.execute(select(Submission.id, Submission.assignment_id).where(_unpublished(stale_before))
+def to_publish(session: Session, *, limit: int) -> list[tuple[str, str]]:
+    """Distributed mode: (id, assignment) of the queued submissions not on the broker yet, oldest first: never
+    published (the service died first, or the broker was down), or sent back to the queue."""
+    rows = session.execute(select(Submission.id, Submission.assignment_id)
+                           .where(Submission.status == SubmissionStatus.queued, Submission.published_at.is_(None))
                            .order_by(Submission.queued_at).limit(limit)).all()
     return [(submission_id, assignment) for submission_id, assignment in rows]
 
 
-def mark_published(session: Session, submission_id: str, *, stale_before: dt.datetime,
-                   now: dt.datetime | None = None) -> bool:
+def mark_published(session: Session, submission_id: str, *, now: dt.datetime) -> bool:
     """Take the job of publishing ``submission_id`` (False: another service took it, or it is no longer queued)."""
-    moved = session.execute(update(Submission).where(Submission.id == submission_id, _unpublished(stale_before))
-                            .values(published_at=now or utcnow()))
+    moved = session.execute(update(Submission).where(Submission.id == submission_id,
+                                                     Submission.status == SubmissionStatus.queued,
+                                                     Submission.published_at.is_(None))
+                            .values(published_at=now))
     return bool(moved.rowcount)  # type: ignore[attr-defined]
 
 
-def published_waiting(session: Session, *, before: dt.datetime) -> list[tuple[str, str]]:
-    """(id, assignment) of the submissions published before ``before`` and still queued."""
-    rows = session.execute(select(Submission.id, Submission.assignment_id).where(
-        Submission.status == SubmissionStatus.queued, Submission.published_at < before)).all()
-    return [(submission_id, assignment) for submission_id, assignment in rows]
-
-
-def unmark_published(session: Session, submission_id: str) -> None:
-    """The broker did not take it: publish it again at the next sweep."""
+def unmark_published(session: Session, submission_id: str, *, published_at: dt.datetime) -> None:
+    """Publish it again at the next pass: the broker refused it or lost it. Only the mark that was seen is
+    taken back (another service may have published it again since)."""
     session.execute(update(Submission).where(Submission.id == submission_id,
-                                             Submission.status == SubmissionStatus.queued)
+                                             Submission.status == SubmissionStatus.queued,
+                                             Submission.published_at == published_at)
                     .values(published_at=None))
+
+
+def published_waiting(session: Session, *, before: dt.datetime) -> list[tuple[str, str, dt.datetime]]:
+    """(id, assignment, published_at) of the submissions published before ``before`` and still queued, the
+    longest waiting first."""
+    rows = session.execute(select(Submission.id, Submission.assignment_id, Submission.published_at).where(
+        Submission.status == SubmissionStatus.queued, Submission.published_at < before)
+        .order_by(Submission.published_at)).all()
+    return [(submission_id, assignment, published) for submission_id, assignment, published in rows
+            if published is not None]
 
 
 def queued_ids(session: Session, *, limit: int) -> list[str]:

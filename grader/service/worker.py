@@ -26,9 +26,11 @@ from sqlalchemy import Engine
 from grader.batch import grade_file, start_worker
 from grader.config import Settings
 from grader.errors import ConfigError
-from grader.service.broker import TASK, celery_app
-from grader.service.db import make_engine
+from grader.service.broker import TASK, celery_app, queue_for
+from grader.service.db import make_engine, session_scope
 from grader.service.jobs import holding_lease, lost, store, take, worker_id
+from grader.service.records import Submission
+from grader.service.submissions import unmark_published
 
 log = logging.getLogger(__name__)
 
@@ -78,16 +80,24 @@ def take_slot(slots_dir: Path, slots: int) -> int:
 
 
 def _start_process(**_: Any) -> None:
-    """A new grading process: its GPU slot, its pool of warm kernels, its own database engine."""
+    """A new grading process: its GPU slot, its pool of warm kernels, its own database engine.
+
+    Celery only logs what this signal handler raises and would hand the process
+    messages anyway; a process that cannot grade exits instead (Celery starts another).
+    """
     global _STATE
     assert _PLAN is not None
-    settings = _PLAN.settings
-    if _PLAN.gpus:
-        slot = take_slot(_PLAN.slots_dir, _slots(_PLAN))
-        settings = settings.model_copy(update={"gpu": gpu_for_slot(_PLAN.gpus, slot)})
-        log.info("grading process %d: GPU %d", os.getpid(), settings.gpu)
-    start_worker(settings)
-    _STATE = ProcessState(make_engine(settings), settings, worker_id(_PLAN.node))
+    try:
+        settings = _PLAN.settings
+        if _PLAN.gpus:
+            slot = take_slot(_PLAN.slots_dir, _slots(_PLAN))
+            settings = settings.model_copy(update={"gpu": gpu_for_slot(_PLAN.gpus, slot)})
+            log.info("grading process %d: GPU %d", os.getpid(), settings.gpu)
+        start_worker(settings)
+        _STATE = ProcessState(make_engine(settings), settings, worker_id(_PLAN.node))
+    except BaseException as exc:  # noqa: BLE001 - whatever it is, this process must not take work
+        log.critical("grading process %d cannot start (%s: %s); it exits", os.getpid(), type(exc).__name__, exc)
+        os._exit(1)
 
 
 def _stop_process(**_: Any) -> None:
@@ -103,6 +113,8 @@ def grade_submission(submission_id: str) -> None:
     """The task: grade one submission if it is still queued; every outcome ends in the database."""
     assert _STATE is not None, "a grading process starts through worker_process_init"
     state = _STATE
+    if _misrouted(state, submission_id):
+        return
     job = take(state.engine, state.settings, submission_id, worker=state.worker)
     if job is None:
         log.info("submission %s: not queued (a duplicate message, or taken back); nothing to do", submission_id)
@@ -116,6 +128,22 @@ def grade_submission(submission_id: str) -> None:
             lost(state.engine, state.settings, submission_id, f"{type(exc).__name__}: {exc}", worker=state.worker)
             return
     store(state.engine, job, item, worker=state.worker)
+
+
+def _misrouted(state: ProcessState, submission_id: str) -> bool:
+    """A GPU assignment's submission reached a process without a GPU (its manifest changed after it was
+    published): not graded here, but marked to be published again, to the queue its manifest names now."""
+    if state.settings.gpu is not None:
+        return False
+    with session_scope(state.engine) as session:
+        submission = session.get(Submission, submission_id)
+        if submission is None or submission.published_at is None:
+            return False
+        if queue_for(state.settings, submission.assignment_id) != "gpu":
+            return False
+        unmark_published(session, submission_id, published_at=submission.published_at)
+    log.warning("submission %s: its assignment needs a GPU and this process has none; sent back", submission_id)
+    return True
 
 
 def worker_app(settings: Settings) -> Celery:

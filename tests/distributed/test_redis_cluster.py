@@ -61,7 +61,7 @@ def _running_on(grading: Cluster, ids: list[str], worker: str, timeout: float = 
 
 
 def test_a_worker_killed_in_the_middle_of_a_grading_loses_nothing(running: Cluster) -> None:
-    ids = running.submit(6)
+    ids = running.submit(4, notebook=tiny_bytes(*COMPLETE, "import time\ntime.sleep(3)"))  # long enough to kill
     victim = _running_on(running, ids, "w1")
     running.kill_worker("w1")
     rows = running.assert_graded_once(ids)

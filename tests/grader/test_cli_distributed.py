@@ -74,3 +74,13 @@ def test_a_worker_needs_a_broker_and_a_migrated_database(tmp_path: Path) -> None
         code, stderr = _run(tmp_path, "worker", GRADER_BROKER_URL="redis://127.0.0.1:6379/0",
                             GRADER_DATABASE_URL=url)
     _one_line_error(code, stderr, "the database is at migration none", "start grader serve first")
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("foo://broker", "GRADER_BROKER_URL: 'foo' is not a broker Celery can use here"),
+    ("redis://127.0.0.1:six/0", "GRADER_BROKER_URL: the port in 'redis://127.0.0.1:six/0' is not a number"),
+])
+def test_a_broker_url_celery_cannot_use_is_one_line(tmp_path: Path, url: str, expected: str) -> None:
+    for command in ("serve", "worker"):
+        code, stderr = _run(tmp_path, command, GRADER_BROKER_URL=url)
+        _one_line_error(code, stderr, "invalid settings", expected)

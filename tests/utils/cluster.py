@@ -178,7 +178,7 @@ def cluster(root: Path, broker_url: str, **extra_env: str) -> Iterator[Cluster]:
         env = {**service_environment(data_dir), "GRADER_DATABASE_URL": database_url,
                "GRADER_BROKER_URL": broker_url, "GRADER_EXERCISES_DIR": str(exercises),
                "GRADER_REFERENCE_DIR": str(reference), "GRADER_SUBMISSIONS_PER_MINUTE": "1000",
-               "GRADER_KERNEL_PRELOAD": "false", **extra_env}
+               "GRADER_KERNEL_PRELOAD": "false", "GRADER_LEASE_S": "10", **extra_env}  # heartbeats every 3.3 s
         tokens = seed_roster(data_dir, database_url=database_url, students=STUDENTS)
         port = free_port()
         process = start_server(env, port=port, workers=None, log=root / "serve.log")
