@@ -36,7 +36,7 @@ $(STAMP): pyproject.toml
 
 test: install browser
 	$(BIN)/mypy
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=25  # the slowest, so the suite's length stays in view
 
 bench: install
 	$(BIN)/python bench/grade_time.py

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request, Response, status
 from fastapi.exception_handlers import http_exception_handler
@@ -25,10 +24,8 @@ from api.templating import STATIC, error_page, is_page
 from grader.config import Settings, get_settings
 from grader.service.db import make_engine, migrate
 from grader.service.dispatch import Dispatcher
+from grader.service.jobs import Feeder
 from grader.errors import GraderError, TooManySubmissions
-
-if TYPE_CHECKING:
-    from grader.service.publisher import Publisher
 
 
 def create_app(settings: Settings | None = None, *, workers: int | None = None) -> FastAPI:
@@ -66,7 +63,7 @@ def create_app(settings: Settings | None = None, *, workers: int | None = None) 
     return app
 
 
-def _feeder(engine: Engine, settings: Settings, workers: int | None, metrics: Metrics) -> Dispatcher | Publisher:
+def _feeder(engine: Engine, settings: Settings, workers: int | None, metrics: Metrics) -> Feeder:
     """What an upload wakes: the embedded dispatcher, or (GRADER_BROKER_URL set) the broker's publisher."""
     if settings.broker_url is None:
         return Dispatcher(engine, settings, workers=workers, on_finished=metrics.finished)

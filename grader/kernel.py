@@ -103,7 +103,7 @@ class GraderKernelManager(AsyncKernelManager):
         self.max_message_bytes = max_message_bytes
         self.client_factory = CappedAsyncKernelClient
         env = {**KERNEL_ENV, **{name: str(threads) for name in THREAD_VARIABLES},
-               "MPLBACKEND": INLINE_FIGURES if figures else NO_FIGURES, "GRADER_PRELOAD": "1" if preload else "0"}
+               "MPLBACKEND": INLINE_FIGURES if figures else NO_FIGURES, "PRELOAD_MODULES": "1" if preload else "0"}
         if sandbox is None:
             self._kernel_spec = KernelSpec(argv=kernel_argv(), display_name="grader", language="python", env=env)
         else:

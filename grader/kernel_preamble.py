@@ -14,7 +14,7 @@ a notebook's own ``import torch`` then finds the module already loaded
 import os as _os
 import socket as _socket
 
-if _os.environ.get("GRADER_PRELOAD", "1") == "1":  # settings.kernel_preload
+if _os.environ.get("PRELOAD_MODULES", "1") == "1":  # settings.kernel_preload (no GRADER_ name in a kernel)
     import matplotlib.pyplot  # noqa: F401
     import numpy  # noqa: F401
     import torch  # noqa: F401

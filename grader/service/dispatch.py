@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import socket
-import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -27,53 +26,41 @@ from sqlalchemy import Engine
 from grader.batch import BatchItem, grade_file, start_worker
 from grader.config import Settings
 from grader.service.db import session_scope
-from grader.service.jobs import Job, lost, store, take, worker_id
-from grader.service.submissions import queued_ids, recover, renew_leases
+from grader.service.jobs import Feeder, Job, lost, store, take, take_back_expired, worker_id
+from grader.service.submissions import queued_ids, renew_leases
 
 log = logging.getLogger(__name__)
 
 
-class Dispatcher:
+class Dispatcher(Feeder):
     """Runs up to ``workers`` gradings at once in worker processes, each with its own warm pool."""
 
     def __init__(self, engine: Engine, settings: Settings, *, workers: int | None = None,
                  on_finished: Callable[[str, str, float], None] | None = None) -> None:
+        super().__init__()
         self.engine = engine
         self.settings = settings
         self.workers = workers or settings.workers
         self.on_finished = on_finished  # (submission id, status, seconds) for metrics
-        self._wake = threading.Event()
-        self._stop = threading.Event()
         self._running: dict[str, tuple[Job, Future[BatchItem], float]] = {}
         self._executor: ProcessPoolExecutor | None = None
-        self._thread: threading.Thread | None = None
         # who holds the leases this dispatcher takes: unique per process and start
         self.worker_id = worker_id(socket.gethostname())
         self._heartbeat_s = settings.lease_s / 3
         self._last_heartbeat = 0.0
 
+    thread_name = "grader-dispatcher"
+
     def start(self) -> None:
-        self._sweep()
+        take_back_expired(self.engine)
         self._last_heartbeat = time.monotonic()
         self._executor = self._new_executor()
-        self._thread = threading.Thread(target=self._loop, name="grader-dispatcher", daemon=True)
-        self._thread.start()
-
-    def wake(self) -> None:
-        """A submission was queued: look at the queue now."""
-        self._wake.set()
-
-    @property
-    def alive(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        super().start()
 
     def stop(self) -> None:
         """Stop taking work; gradings in progress finish and keep their results, so worker processes
         close their kernels before they exit (any that cannot be stored go back to the queue)."""
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+        super().stop()
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             try:
@@ -84,13 +71,6 @@ class Dispatcher:
     def _new_executor(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
                                    initializer=start_worker, initargs=(self.settings,))
-
-    def _sweep(self) -> None:
-        """Take back every submission whose lease expired (a service that crashed or hangs)."""
-        with session_scope(self.engine) as session:
-            recovered = recover(session)
-        if recovered:
-            log.info("took back %d submission(s) whose grading lease expired", recovered)
 
     def _heartbeat(self) -> None:
         """Renew the leases of what this dispatcher grades, then sweep; every third of a lease."""
@@ -103,7 +83,7 @@ class Dispatcher:
         for submission_id in sorted(set(mine) - held):  # e.g. a database outage outlasted the lease
             log.warning("submission %s: its lease was taken back; this grading's result will be discarded",
                         submission_id)
-        self._sweep()
+        take_back_expired(self.engine)
 
     def _loop(self) -> None:
         while not self._stop.is_set():
@@ -113,8 +93,7 @@ class Dispatcher:
                 self._feed()
             except Exception:  # keep dispatching; the database keeps every submission's state
                 log.exception("dispatcher step failed")
-            self._wake.wait(timeout=0.5)
-            self._wake.clear()
+            self._rest(0.5)
 
     def _feed(self) -> None:
         free = self.workers - len(self._running)

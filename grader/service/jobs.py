@@ -24,7 +24,7 @@ from grader.batch import BatchItem
 from grader.config import Settings
 from grader.service.db import session_scope
 from grader.service.records import Submission
-from grader.service.submissions import claim, executed_notebook_path, finish, renew_leases, requeue
+from grader.service.submissions import claim, executed_notebook_path, finish, recover, renew_leases, requeue
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,52 @@ log = logging.getLogger(__name__)
 def worker_id(node: str) -> str:
     """Who holds a lease: the node (a host, or a Celery worker's name), this process, and a nonce per start."""
     return f"{node[:70]}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+class Feeder:
+    """What an upload wakes, in either mode (the embedded dispatcher, the distributed publisher): a thread
+    running ``_loop`` until ``stop``; ``wake`` says a submission was queued."""
+
+    thread_name = "grader-feeder"
+
+    def __init__(self) -> None:
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name=self.thread_name, daemon=True)
+        self._thread.start()
+
+    def wake(self) -> None:
+        """A submission was queued: look at the queue now."""
+        self._wake.set()
+
+    @property
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def _loop(self) -> None:
+        raise NotImplementedError
+
+    def _rest(self, seconds: float) -> None:
+        """Wait until woken, or ``seconds``."""
+        self._wake.wait(timeout=seconds)
+        self._wake.clear()
+
+
+def take_back_expired(engine: Engine) -> None:
+    """Every submission whose lease expired (its grading process died or hangs) goes back to the queue."""
+    with session_scope(engine) as session:
+        recovered = recover(session)
+    if recovered:
+        log.info("took back %d submission(s) whose grading lease expired", recovered)
 
 
 @dataclass(frozen=True)

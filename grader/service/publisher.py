@@ -26,48 +26,30 @@ from sqlalchemy import Engine
 from grader.config import Settings
 from grader.service.broker import TASK, queue_depths, queue_for
 from grader.service.db import session_scope
+from grader.service.jobs import Feeder, take_back_expired
 from grader.service.records import utcnow
-from grader.service.submissions import (mark_published, published_waiting, recover, to_publish,
-                                        unmark_published)
+from grader.service.submissions import mark_published, published_waiting, to_publish, unmark_published
 
 log = logging.getLogger(__name__)
 BATCH = 200  # submissions published per pass
 DEPTHS_TTL_S = 1.0
 
 
-class Publisher:
+class Publisher(Feeder):
     """Feeds the broker from the database, the source of truth."""
 
+    thread_name = "grader-publisher"
+
     def __init__(self, engine: Engine, settings: Settings, app: Celery) -> None:
+        super().__init__()
         self.engine = engine
         self.settings = settings
         self.app = app
         self.broker_up = True  # as last seen by a publish
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._sweep_every_s = settings.lease_s / 3
         self._last_sweep = 0.0
         self._depths: tuple[float, dict[str, int] | None] = (0.0, None)  # (when read, what the broker said)
         self._depths_lock = threading.Lock()
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="grader-publisher", daemon=True)
-        self._thread.start()
-
-    def wake(self) -> None:
-        """A submission was queued: publish it now."""
-        self._wake.set()
-
-    @property
-    def alive(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
 
     def queue_depths(self) -> dict[str, int] | None:
         """Messages waiting per queue, or None when the broker does not answer (read at most once a second,
@@ -91,17 +73,13 @@ class Publisher:
                     step()
                 except Exception:  # keep going; the database keeps every submission's state
                     log.exception("publisher step failed")
-            self._wake.wait(timeout=1.0)
-            self._wake.clear()
+            self._rest(1.0)
 
     def _sweep(self) -> None:
         if time.monotonic() - self._last_sweep < self._sweep_every_s:
             return
         self._last_sweep = time.monotonic()
-        with session_scope(self.engine) as session:
-            recovered = recover(session)
-        if recovered:
-            log.info("took back %d submission(s) whose grading lease expired", recovered)
+        take_back_expired(self.engine)
         self._resend_lost()
 
     def _resend_lost(self) -> None:
