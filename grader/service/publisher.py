@@ -15,10 +15,12 @@ connection), the longest waiting are sent again. A duplicate is a no-op at the w
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 
 from celery import Celery
 from sqlalchemy import Engine
@@ -87,8 +89,9 @@ class Publisher(Feeder):
         if depths is None:
             return
         before = utcnow() - dt.timedelta(seconds=self.settings.lease_s)
+        route = self._router()
         with session_scope(self.engine) as session:
-            waiting = [(submission_id, queue_for(self.settings, assignment), published)
+            waiting = [(submission_id, route(assignment), published)
                        for submission_id, assignment, published in published_waiting(session, before=before)]
             lost = lost_messages(waiting, depths)
             for submission_id, published in lost:
@@ -96,16 +99,20 @@ class Publisher(Feeder):
         if lost:
             log.warning("%d queued submission(s) are not on the broker; sending them again", len(lost))
 
+    def _router(self) -> Callable[[str], str]:
+        """An assignment's queue, each manifest read once per pass (a manifest changed since is read again)."""
+        return functools.cache(lambda assignment: queue_for(self.settings, assignment))
+
     def _publish(self) -> None:
         with session_scope(self.engine) as session:
             pending = to_publish(session, limit=BATCH)
-        queues: dict[str, str] = {}  # per pass: a manifest changed or fixed since is read again next time
+        route = self._router()
         for submission_id, assignment in pending:
             if self.settings.fault_exit_before_publish:
                 time.sleep(0.5)  # the 202 reaches the client, as it would before a real crash
                 log.critical("GRADER_FAULT_EXIT_BEFORE_PUBLISH: exiting before publishing %s", submission_id)
                 os._exit(137)
-            queue = queues.setdefault(assignment, queue_for(self.settings, assignment))
+            queue = route(assignment)
             now = utcnow()
             with session_scope(self.engine) as session:
                 if not mark_published(session, submission_id, now=now):
