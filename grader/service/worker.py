@@ -43,6 +43,7 @@ class WorkerPlan:
     node: str
     gpus: tuple[int, ...]
     slots_dir: Path  # one lock file per slot: which process has which GPU
+    slots: int = 1  # as many as processes (at least one per GPU)
 
 
 @dataclass
@@ -90,7 +91,7 @@ def _start_process(**_: Any) -> None:
     try:
         settings = _PLAN.settings
         if _PLAN.gpus:
-            slot = take_slot(_PLAN.slots_dir, _slots(_PLAN))
+            slot = take_slot(_PLAN.slots_dir, _PLAN.slots)
             settings = settings.model_copy(update={"gpu": gpu_for_slot(_PLAN.gpus, slot)})
             log.info("grading process %d: GPU %d", os.getpid(), settings.gpu)
         start_worker(settings)
@@ -103,10 +104,6 @@ def _start_process(**_: Any) -> None:
 def _stop_process(**_: Any) -> None:
     if _STATE is not None:
         _STATE.engine.dispose()
-
-
-def _slots(plan: WorkerPlan) -> int:
-    return max(plan.settings.workers, len(plan.gpus))
 
 
 def grade_submission(submission_id: str) -> None:
@@ -158,7 +155,7 @@ def run_worker(settings: Settings, *, queues: list[str], concurrency: int, gpus:
     """Run the Celery worker in this process until it is stopped (prefork: ``concurrency`` grading processes)."""
     global _PLAN
     slots_dir = Path(tempfile.mkdtemp(prefix="grader-gpu-slots-"))
-    _PLAN = WorkerPlan(settings.model_copy(update={"workers": concurrency}), node, gpus, slots_dir)
+    _PLAN = WorkerPlan(settings, node, gpus, slots_dir, slots=max(concurrency, len(gpus)))
     worker_process_init.connect(_start_process, weak=False)
     worker_process_shutdown.connect(_stop_process, weak=False)
     app = worker_app(settings)
