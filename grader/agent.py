@@ -30,11 +30,46 @@ ARRAY_DTYPES = {
 }
 
 
+SNAPSHOTS_MODULE = "__grader_snapshots__"  # where the kernel keeps its Snapshots (``snapshots_setup``)
+
+
+class Snapshots:
+    """Each exercise's names as the cell that completed them left them, by reference, in the kernel.
+
+    ``after_cell`` runs after every cell (IPython's ``post_run_cell``). A name counts as
+    bound by a cell when it refers to another object than before the cell (identity only:
+    no student code runs here). An exercise is completed by the first cell after which all
+    of its names are defined (a cell that bound one of them); its names and context names
+    are kept as they were then.
+    """
+
+    def __init__(self, plan: dict[str, dict[str, list[str]]]) -> None:
+        self.plan = plan
+        self.watched = sorted({n for p in plan.values() for n in p["names"] + p["context"]})
+        self.seen: dict[str, Any] = {}
+        self.kept: dict[str, dict[str, Any]] = {}
+
+    def after_cell(self, namespace: dict[str, Any]) -> None:
+        current = {n: namespace[n] for n in self.watched if n in namespace}
+        bound = {n for n, v in current.items() if n not in self.seen or self.seen[n] is not v}
+        self.seen = current
+        for exercise, plan in self.plan.items():
+            names = plan["names"]
+            if exercise in self.kept or not any(n in bound for n in names) or not all(n in current for n in names):
+                continue
+            self.kept[exercise] = {n: current[n] for n in names + plan["context"] if n in current}
+
+    def at(self, exercise: str) -> dict[str, Any] | None:
+        """The names kept for ``exercise``; None when no cell completed it."""
+        return self.kept.get(exercise)
+
+
 class Agent:
     """Serve requests against one namespace, keeping handles to non-data objects."""
 
-    def __init__(self, namespace: dict[str, Any]) -> None:
+    def __init__(self, namespace: dict[str, Any], snapshots: Any = None) -> None:
         self.namespace = namespace
+        self.snapshots = snapshots  # a Snapshots, or None (grader.check: the live namespace only)
         self.handles: dict[int, Any] = {}
 
     # -- requests ---------------------------------------------------------
@@ -56,6 +91,8 @@ class Agent:
             return request["name"] in self.namespace
         if op == "get":
             return self._lookup(request["name"])
+        if op == "at":
+            return self._at(request["exercise"], request["name"], probe=bool(request.get("probe")))
         target = self.handles[request["handle"]] if "handle" in request else None
         args = [self.decode(a) for a in request.get("args", [])]
         kwargs = {k: self.decode(v) for k, v in request.get("kwargs", {}).items()}
@@ -89,6 +126,18 @@ class Agent:
         if name not in self.namespace:
             raise _StudentFault({"ename": "MissingName", "evalue": f"{name!r} is not defined", "where": name})
         return self.namespace[name]
+
+    def _at(self, exercise: str, name: str, *, probe: bool) -> Any:
+        """``name`` as the cell that completed ``exercise`` left it; the live value if no cell did."""
+        kept = self.snapshots.at(exercise) if self.snapshots is not None else None
+        if kept is None:
+            return name in self.namespace if probe else self._lookup(name)
+        if probe:
+            return name in kept
+        if name not in kept:
+            raise _StudentFault({"ename": "MissingName", "where": name, "exercise": exercise,
+                                 "evalue": f"{name!r} was not defined when the {exercise} exercise was completed"})
+        return kept[name]
 
     def _describe(self, obj: Any) -> dict[str, Any]:
         cls = type(obj)
@@ -284,6 +333,23 @@ def _decode_array(spec: dict[str, Any]) -> Any:
 
         return torch.from_numpy(array.copy())
     return array
+
+
+current: Snapshots | None = None  # this kernel's, once ``watch_cells`` ran
+
+
+def watch_cells(shell: Any, plan: dict[str, dict[str, list[str]]]) -> None:
+    """Keep snapshots in this kernel from now on (run once by the setup code, before any student cell)."""
+    global current
+    snapshots = current = Snapshots(plan)
+
+    def after_cell(result: Any = None) -> None:
+        try:
+            snapshots.after_cell(shell.user_ns)
+        except Exception:  # a namespace the student broke: no snapshot, the live values stay
+            pass
+
+    shell.events.register("post_run_cell", after_cell)
 
 
 def serve_comm(agent: Agent, target: str) -> None:

@@ -32,6 +32,23 @@ class ExerciseSpec(_Strict):
     id: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
     title: str
     points: PositiveFloat
+    names: list[str] = Field(default=[], description="the notebook names the exercise completes (default: its "
+                             "id); the kernel keeps their values as the cell that completed them left them")
+    context: list[str] = Field(default=[], description="other names kept with that snapshot (e.g. the batch "
+                               "the exercise's cell computed its loss on)")
+
+    @field_validator("names", "context")
+    @classmethod
+    def _identifiers(cls, names: list[str]) -> list[str]:
+        bad = [n for n in names if not n.isidentifier()]
+        if bad:
+            raise ValueError(f"not Python names: {', '.join(map(repr, bad))}")
+        return names
+
+    @property
+    def completes(self) -> list[str]:
+        """The names whose binding completes the exercise."""
+        return self.names or [self.id]
 
 
 class DataFile(_Strict):
@@ -105,6 +122,12 @@ class Manifest(_Strict):
     @property
     def max_score(self) -> float:
         return sum(e.points for e in self.exercises)
+
+    @property
+    def snapshot_plan(self) -> dict[str, dict[str, list[str]]]:
+        """What the kernel snapshots for each exercise: the names that complete it and the context kept with them."""
+        return {e.id: {"names": e.completes, "context": [n for n in e.context if n not in e.completes]}
+                for e in self.exercises}
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from typing import Any, Protocol
 import numpy as np
 import torch
 
-from grader.agent import ARRAY_DTYPES, Agent
+from grader.agent import ARRAY_DTYPES, SNAPSHOTS_MODULE, Agent
 from grader.errors import ChannelError, KernelError, StudentError, StudentTimeout
 
 COMM_TARGET = "grader.channel"
@@ -41,8 +41,8 @@ class Transport(Protocol):
 class LocalTransport:
     """Answers requests in this process, against a live namespace (``grader.check``)."""
 
-    def __init__(self, namespace: dict[str, Any]) -> None:
-        self.agent = Agent(namespace)
+    def __init__(self, namespace: dict[str, Any], snapshots: Any = None) -> None:
+        self.agent = Agent(namespace, snapshots)
 
     def request(self, payload: str, *, label: str, timeout: float) -> str:
         return self.agent.handle_json(payload)
@@ -75,16 +75,14 @@ class KernelTransport:
 
     def install_agent(self, *, timeout: float) -> None:
         """Define the agent in the kernel (after the student's cells ran) and open its comm."""
-        from grader import agent
-
-        source = agent.__loader__.get_source(agent.__name__)  # type: ignore[union-attr]
         code = (
             "def __grader_boot__(source):\n"
-            "    import types\n"
+            "    import sys, types\n"
             "    module = types.ModuleType('__grader_agent_module__')\n"
             "    exec(compile(source, '<grader-agent>', 'exec'), module.__dict__)\n"
-            f"    module.serve_comm(module.Agent(get_ipython().user_ns), {COMM_TARGET!r})\n"
-            f"__grader_boot__({source!r}); del __grader_boot__\n"
+            f"    snapshots = getattr(sys.modules.get({SNAPSHOTS_MODULE!r}), 'current', None)\n"
+            f"    module.serve_comm(module.Agent(get_ipython().user_ns, snapshots), {COMM_TARGET!r})\n"
+            f"__grader_boot__({_agent_source()!r}); del __grader_boot__\n"
         )
         self._send("execute_request", {"code": code, "silent": False, "store_history": False,
                                        "user_expressions": {}, "allow_stdin": False, "stop_on_error": False},
@@ -154,6 +152,29 @@ class KernelTransport:
             self.client.execute_interactive("pass", silent=True, store_history=False, timeout=5.0)
         except TimeoutError:
             self.broken = f"the kernel stopped answering after {label} ran past {timeout:g} s"
+
+
+def snapshots_setup(plan: dict[str, dict[str, list[str]]]) -> str:
+    """Code for the kernel's setup: keep each exercise's names as the cell that completed them left them.
+
+    The snapshots stay in the kernel (``grader.agent.Snapshots``); the agent answers
+    ``Student.at_exercise`` from them with data or handles, like any other request.
+    """
+    return (
+        "def __grader_watch__(source, plan):\n"
+        "    import sys, types\n"
+        f"    module = types.ModuleType({SNAPSHOTS_MODULE!r})\n"
+        "    exec(compile(source, '<grader-agent>', 'exec'), module.__dict__)\n"
+        f"    sys.modules[{SNAPSHOTS_MODULE!r}] = module\n"
+        "    module.watch_cells(get_ipython(), plan)\n"
+        f"__grader_watch__({_agent_source()!r}, {plan!r}); del __grader_watch__\n"
+    )
+
+
+def _agent_source() -> str:
+    from grader import agent
+
+    return str(agent.__loader__.get_source(agent.__name__))  # type: ignore[union-attr]
 
 
 # -- encoding requests (trusted -> student) ----------------------------------

@@ -123,7 +123,10 @@ class StudentError(ChannelError, AssertionError):
         evalue = one_line(error.get("evalue", ""), 300)
         where = one_line(error.get("where", "your code"), 100)
         if ename == "MissingName":
-            return cls(f"{where} is not defined: did the cell that defines it run without errors?",
+            exercise = one_line(error.get("exercise", ""), 100)
+            when = f" when the {exercise} exercise was completed" if exercise else ""
+            return cls(f"{where} was not defined{when}: did the cell that defines it run without errors?"
+                       if when else f"{where} is not defined: did the cell that defines it run without errors?",
                        ename=ename, where=where)
         detail = f": {evalue}" if evalue else ""
         line = one_line(error.get("line", ""), 200)

@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from grader.errors import SuiteError
+
 _FAMILIES: dict[str, Callable[[torch.dtype], bool]] = {
     "float": lambda dt: dt.is_floating_point,
     "int": lambda dt: not dt.is_floating_point and not dt.is_complex and dt != torch.bool,
@@ -124,3 +126,41 @@ def _as_tensor(value: Any, what: str) -> torch.Tensor:
         except (TypeError, ValueError):
             pass
     raise AssertionError(f"{what} should be numeric, got {type(value).__name__}")
+
+
+def expect_responsive(got: list[Any], expected: list[Any], *, what: str, inputs: list[Any] | None = None,
+                      hint: str | None = None) -> None:
+    """Fail when the student's answers ignore inputs that the reference's answers depend on.
+
+    ``got`` and ``expected`` are the student's and the reference's answers to the same
+    different inputs (at least two). A constant (the same answer whatever the input)
+    fails where the reference's answers differ; with ``inputs``, so does handing the
+    input back unchanged where the reference's answers differ from their inputs. A
+    real but wrong attempt passes: this only asks that the answers respond to the
+    inputs, so property tests gated on it (``counts_if``) cannot be met by a stub.
+    """
+    if len(got) != len(expected) or len(got) < 2 or (inputs is not None and len(inputs) != len(got)):
+        raise SuiteError("expect_responsive needs two or more answers from each side, one per input")
+    mine = [_flat(v, what) for v in got]
+    theirs = [_flat(v, "the expected value") for v in expected]
+    message = ""
+    if any(not _same(t, theirs[0]) for t in theirs[1:]) and all(_same(m, mine[0]) for m in mine[1:]):
+        message = f"{what} is the same whatever the input, where a correct solution's changes with it"
+    elif inputs is not None:
+        given = [_flat(v, "the input") for v in inputs]
+        changed = [k for k, (t, i) in enumerate(zip(theirs, given)) if not _same(t, i)]
+        if changed and all(_same(mine[k], given[k]) for k in changed):
+            message = f"{what} is its input handed back unchanged, where a correct solution's differs from it"
+    if message:
+        raise AssertionError(f"{message}. {hint}" if hint else message)
+
+
+def _flat(value: Any, what: str) -> np.ndarray:
+    """An answer as one float64 vector (tuples and lists of arrays end to end) for sameness checks."""
+    if isinstance(value, (list, tuple)) and value and not all(type(v) in (int, float, bool) for v in value):
+        return np.concatenate([_flat(v, what) for v in value])
+    return _as_tensor(value, what).to(torch.float64).reshape(-1).numpy()
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=1e-6, atol=1e-9, equal_nan=True))

@@ -11,7 +11,7 @@ from typing import Any
 from nbformat import NotebookNode
 
 from grader.assignments import Assignment, build_data_files, load_assignment
-from grader.channel import DeadTransport, KernelTransport, LocalTransport
+from grader.channel import DeadTransport, KernelTransport, LocalTransport, snapshots_setup
 from grader.config import Settings, get_settings
 from grader.errors import ChannelError, KernelError, SuiteError
 from grader.execution import ExecutionReport, execute_notebook
@@ -99,7 +99,9 @@ def grade_in_kernel(kernel: Kernel, nb: NotebookNode, *, assignment: Assignment,
         nb, kernel, cell_timeout=assignment.cell_timeout(settings),
         total_timeout=assignment.total_timeout(settings),
         startup_timeout=settings.kernel_startup_timeout_s,
-        max_output_bytes=settings.max_cell_output_bytes, setup_code=kernel.stage(assignment, settings),
+        max_output_bytes=settings.max_cell_output_bytes,
+        setup_code="\n".join(filter(None, [kernel.stage(assignment, settings),
+                                            snapshots_setup(assignment.manifest.snapshot_plan)])),
     )
     if report.kernel_died:
         _name_the_limit(report, kernel.limit_exceeded())

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 from grader.assignments import Manifest
 from grader.errors import SuiteError
-from grader.models import ExecutionInfo, ExerciseResult, GradeResult, SubmissionStatus, TestResult
+from grader.models import (
+    CELL_TIMEOUT,
+    NOTEBOOK_TIMEOUT,
+    ExecutionInfo,
+    ExerciseResult,
+    GradeResult,
+    SubmissionStatus,
+    TestResult,
+    TimeoutInfo,
+)
 from grader.suites import TestOutcome
 
 NOT_IMPLEMENTED = "NotImplementedError"  # what the exercise stubs raise as handed out
@@ -26,6 +36,7 @@ def score_outcomes(manifest: Manifest, outcomes: list[TestOutcome], *, status: S
             if require_all:
                 raise SuiteError(f"exercise {spec.id!r} has no tests")
             continue  # e.g. no public tests for it: not part of this check
+        mine = _gated(spec.id, mine, strict=require_all)
         total_weight = sum(o.weight for o in mine) or 1.0
         note = _note(mine)
         tests = [
@@ -39,12 +50,60 @@ def score_outcomes(manifest: Manifest, outcomes: list[TestOutcome], *, status: S
         ]
         score = _round(spec.points * sum(o.weight for o in mine if o.passed) / total_weight)
         exercises.append(ExerciseResult(id=spec.id, score=score, max_score=spec.points, tests=tests, note=note))
+    if status == SubmissionStatus.timeout:
+        execution = execution.model_copy(update={"timeout": timeout_info(execution, outcomes)})
     return GradeResult(
         assignment=manifest.id, status=status,
         score=_round(sum(e.score for e in exercises)),
         max_score=_round(sum(e.max_score for e in exercises)),
         exercises=exercises, execution=execution,
     )
+
+
+def timeout_info(execution: ExecutionInfo, outcomes: list[TestOutcome]) -> TimeoutInfo:
+    """What ran out of time, said so that full marks under a ``timeout`` status read as what they are."""
+    cells = [e for e in execution.cell_errors if e.ename == CELL_TIMEOUT]
+    stopped = next((e for e in execution.cell_errors if e.ename == NOTEBOOK_TIMEOUT), None)
+    cut = list(dict.fromkeys(o.exercise for o in outcomes if o.budget_ran_out))
+    parts = []
+    if cells:
+        more = f" ({len(cells) - 1} more cell{'s' if len(cells) > 2 else ''} too)" if len(cells) > 1 else ""
+        parts.append(f"{cells[0].label} {cells[0].evalue or 'ran past its time limit'} and was stopped{more}")
+    if stopped is not None:
+        parts.append(f"the notebook reached its time limit at {stopped.label}: the cells after it did not run")
+    if cut:
+        parts.append(f"the tests' time budget ran out before {', '.join(cut)} was fully graded")
+    else:
+        parts.append("every exercise was graded" + (" on the cells that ran" if stopped is not None else ""))
+    limit = "cell" if cells else "notebook" if stopped is not None else "tests"
+    first = cells[0] if cells else stopped
+    return TimeoutInfo(limit=limit, cell=first.label if first is not None else "", exercises_graded=not cut,
+                       message="; ".join(parts))
+
+
+def _gated(exercise: str, outcomes: list[TestOutcome], *, strict: bool) -> list[TestOutcome]:
+    """Fail each test whose ``counts_if`` gates did not all pass: a property a stub also has earns nothing alone.
+
+    A gate names a test of the same exercise (every parametrization of it must pass). Where the
+    gate did not run at all (public tests checked without the hidden suite) the test counts as it
+    is; in a full grading (``strict``) an unknown gate is a broken suite.
+    """
+    verdicts: dict[str, bool] = {}
+    for o in outcomes:
+        base = o.name.split("[", 1)[0]
+        verdicts[base] = verdicts.get(base, True) and o.passed
+    gated = []
+    for o in outcomes:
+        unknown = [g for g in o.counts_if if g not in verdicts]
+        if unknown and strict:
+            raise SuiteError(f"{exercise}: {o.name} counts_if unknown tests: {', '.join(unknown)}")
+        failing = [g for g in o.counts_if if verdicts.get(g) is False]
+        if o.passed and failing:
+            gate = next(g for g in outcomes if g.name.split("[", 1)[0] == failing[0] and not g.passed)
+            o = dataclasses.replace(o, passed=False, ename=gate.ename, where=gate.where,
+                                    message=f"not counted while {failing[0]} fails: {gate.message}"[:500])
+        gated.append(o)
+    return gated
 
 
 def _note(outcomes: list[TestOutcome]) -> str:

@@ -110,6 +110,15 @@ class Student:
         """The value of ``name``: data, or a handle."""
         return self._request("get", name=name, label=name)
 
+    def at_exercise(self, exercise: str) -> ExerciseNames:
+        """The names of ``exercise`` (and its context) as the cell that completed it left them.
+
+        Tutorials rebind names after an exercise's cell (``loss_fn``, ``net``); the kernel keeps
+        each exercise's values from its own cell (the manifest's ``names`` and ``context``).
+        Without such a snapshot (``grader check``, or no cell completed it) the live values answer.
+        """
+        return ExerciseNames(self, exercise)
+
     def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
         """Call the notebook's ``name``; the result as data or a handle."""
         return self._request("call", name=name, args=args, kwargs=kwargs, label=name)
@@ -187,6 +196,28 @@ class Student:
         stop = TimeBudgetSpent.stopped(label, self._budget)
         self.budget_stop = self.budget_stop or stop
         raise stop
+
+
+class ExerciseNames:
+    """``student.at_exercise(id)``: ``.get(name)``, ``.has(name)`` or ``.name``, as that exercise left them."""
+
+    def __init__(self, student: Student, exercise: str) -> None:
+        self._student = student
+        self._exercise = exercise
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self.get(name)
+
+    def get(self, name: str) -> Any:
+        """The value: data, or a handle."""
+        return self._student._request("at", exercise=self._exercise, name=name, label=name)
+
+    def has(self, name: str) -> bool:
+        """Whether ``name`` was defined when the exercise was completed."""
+        return bool(self._student._request("at", exercise=self._exercise, name=name, probe=True,
+                                           label=f"looking up {name}"))
 
 
 class _Name:

@@ -42,6 +42,7 @@ class TestOutcome:
     ename: str = ""  # the exception the student's code raised to fail it ("" for any other failure)
     where: str = ""  # what the grader was calling then ("approximate_function")
     budget_ran_out: str = ""  # the budget that failed it, cut short or not run ("the time budget of Net (120 s)")
+    counts_if: tuple[str, ...] = ()  # tests of the same exercise it earns its points only with (``counts_if``)
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,8 @@ class SuitePlugin:
     def pytest_configure(self, config: pytest.Config) -> None:
         config.addinivalue_line("markers", "exercise(id): the exercise a test grades")
         config.addinivalue_line("markers", "points(weight): the test's weight within its exercise")
+        config.addinivalue_line("markers", "counts_if(*tests): the test earns its points only when these tests "
+                                "of its exercise pass (a property a stub also has, gated on real behaviour)")
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
@@ -180,6 +183,7 @@ class SuitePlugin:
             exercise=str(exercise.args[0]), name=name, weight=float(points.args[0]),
             passed=passed, hidden=hidden, message=message, ename=ename, where=where,
             budget_ran_out=ran_out or (previous.budget_ran_out if previous is not None else ""),
+            counts_if=tuple(str(name).removeprefix("test_") for m in item.iter_markers("counts_if") for name in m.args),
         )
 
     def _message(self, item: pytest.Item, exc: BaseException) -> str:

@@ -6,9 +6,10 @@ import pytest
 
 from grader.assignments import ExerciseSpec, Manifest, load_assignment
 from grader.config import Settings
+from grader.errors import SuiteError
 from grader.grading import check_namespace, grade_notebook
-from grader.models import ExecutionInfo, ExerciseResult, SubmissionStatus
-from grader.scoring import score_outcomes
+from grader.models import CellError, ExecutionInfo, ExerciseResult, SubmissionStatus
+from grader.scoring import score_outcomes, timeout_info
 from grader.suites import TestOutcome
 from tests.utils.notebooks import load_notebook
 
@@ -87,3 +88,71 @@ def test_the_stub_notebook_as_handed_out_says_not_attempted_once_per_exercise(re
         for name in ("approximate_function", "Net", "cross_entropy_loss", "shuffle_and_split_data")
     }
     assert all(t.message == "" for e in result.exercises for t in e.tests)
+
+
+# -- counts_if: a property a stub also has earns nothing while the exercise's behaviour gate fails --------
+def gated(name: str, *gates: str, passed: bool = True, weight: float = 1.0) -> TestOutcome:
+    return TestOutcome(exercise="add", name=name, weight=weight, passed=passed, hidden=True,
+                       message="" if passed else "add(a, b) has shape (3,), expected (2,)", counts_if=gates)
+
+
+def gate(name: str, *, passed: bool, weight: float = 0.0) -> TestOutcome:
+    return TestOutcome(exercise="add", name=name, weight=weight, passed=passed, hidden=True,
+                       message="" if passed else "add(a, b) is the same whatever the input")
+
+
+def test_a_property_counts_when_its_gate_passes() -> None:
+    exercise = score(gate("responds", passed=True), gated("shape", "responds"), gated("values", passed=False))
+    assert [(t.name, t.points, t.max_points) for t in exercise.tests] == [
+        ("responds", 0.0, 0.0), ("shape", 1.0, 1.0), ("values", 0.0, 1.0)]
+    assert exercise.score == 1.0
+
+
+def test_a_property_earns_nothing_while_its_gate_fails_and_says_why() -> None:
+    exercise = score(gate("responds", passed=False), gated("shape", "responds"), gated("values", passed=False))
+    assert exercise.score == 0.0
+    shape = exercise.tests[1]
+    assert (shape.passed, shape.points) == (False, 0.0)
+    assert shape.message == "not counted while responds fails: add(a, b) is the same whatever the input"
+
+
+def test_every_parametrization_of_a_gate_must_pass() -> None:
+    exercise = score(gate("responds[1]", passed=True), gate("responds[2]", passed=False),
+                     gated("shape", "responds"))
+    assert exercise.score == 0.0 and not exercise.tests[2].passed
+
+
+def test_a_gate_on_a_stub_gives_the_not_attempted_note() -> None:
+    """Structure that passes around a forward still raising NotImplementedError: the one note, 0 points."""
+    exercise = score(outcome("forward"), outcome("forward_again"),
+                     TestOutcome(exercise="add", name="structure", weight=1.0, passed=True, hidden=True, message="",
+                                 counts_if=("forward",)))
+    assert exercise.note == "not attempted: add raises NotImplementedError" and exercise.score == 0.0
+
+
+def test_an_unknown_gate_is_a_broken_suite_in_grading_and_ignored_in_a_public_check() -> None:
+    outcomes = [gated("shape", "responds_typo")]
+    with pytest.raises(SuiteError, match="shape counts_if unknown tests: responds_typo"):
+        score(*outcomes)
+    public = score_outcomes(MANIFEST, outcomes, status=SubmissionStatus.graded, require_all=False,
+                            execution=ExecutionInfo(duration_s=0.0, cell_errors=[]))
+    assert public.score == 2.0  # the hidden gate did not run: the public test counts as it is
+
+
+def test_a_timeout_says_what_ran_out_and_whether_every_exercise_was_graded() -> None:
+    stopped = CellError(cell=37, counted=True, index=40, ename="CellTimeoutError", evalue="ran past 60 s")
+    cells = timeout_info(ExecutionInfo(duration_s=70.0, cell_errors=[stopped, stopped]), [outcome("one", passed=True)])
+    assert cells.model_dump() == {"limit": "cell", "cell": "In [37]", "exercises_graded": True,
+                                  "message": "In [37] ran past 60 s and was stopped (1 more cell too); "
+                                             "every exercise was graded"}
+    cut = TestOutcome(exercise="add", name="slow", weight=1.0, passed=False, hidden=True, message="stopped",
+                      budget_ran_out="the suite's time budget (300 s)")
+    budget = timeout_info(ExecutionInfo(duration_s=1.0, cell_errors=[]), [cut])
+    assert budget.model_dump() == {"limit": "tests", "cell": "", "exercises_graded": False,
+                                   "message": "the tests' time budget ran out before add was fully graded"}
+    result = score_outcomes(MANIFEST, [outcome("one", passed=True)], status=SubmissionStatus.timeout,
+                            execution=ExecutionInfo(duration_s=70.0, cell_errors=[stopped]))
+    assert result.execution.timeout is not None and result.execution.timeout.cell == "In [37]"
+    graded = score_outcomes(MANIFEST, [outcome("one", passed=True)], status=SubmissionStatus.graded,
+                            execution=ExecutionInfo(duration_s=1.0, cell_errors=[]))
+    assert graded.execution.timeout is None

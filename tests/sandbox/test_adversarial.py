@@ -1031,10 +1031,6 @@ def test_lying_return_values_earn_nothing(arena: Arena, name: str) -> None:
     arena.assert_next_is_normal()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known gap, reported to the planners: structure tests score what the kernel says about its own object "
-    "(describe), which hostile code can fake; only behavioural checks against the trusted reference are "
-    "unforgeable, so structure points should be gated on them (a suite change across the assignments)"))
 def test_lying_about_structure_earns_nothing(arena: Arena) -> None:
     """A Doubler whose child is misnamed but whose named_children() claims 'linear' earns nothing.
 

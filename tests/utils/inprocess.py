@@ -23,6 +23,7 @@ import matplotlib
 import matplotlib.pyplot as plt
 from nbformat import NotebookNode
 
+from grader.agent import Snapshots
 from grader.assignments import Assignment, build_data_files, stage_workdir
 from grader.channel import LocalTransport
 from grader.config import Settings
@@ -39,6 +40,7 @@ def grade_in_process(nb: NotebookNode, *, assignment: Assignment, settings: Sett
     matplotlib.use("Agg")
     plt.close("all")  # one pyplot per process here, one per kernel in real grading
     namespace: dict[str, Any] = {"__name__": "__main__"}
+    snapshots = Snapshots(assignment.manifest.snapshot_plan)  # as the kernel's post_run_cell keeps them
     errors = []
     with (tempfile.TemporaryDirectory(prefix="grader-inproc-") as workdir, _cwd(Path(workdir)),
           warnings.catch_warnings()):
@@ -53,7 +55,8 @@ def grade_in_process(nb: NotebookNode, *, assignment: Assignment, settings: Sett
                 exec(compile(source, f"<cell {index}>", "exec"), namespace)
             except Exception as exc:
                 errors.append(cell_error(nb, index, type(exc).__name__, str(exc)))
-        student = Student(LocalTransport(namespace), call_timeout=settings.call_timeout_s,
+            snapshots.after_cell(namespace)
+        student = Student(LocalTransport(namespace, snapshots), call_timeout=settings.call_timeout_s,
                           max_reply_bytes=settings.max_reply_bytes)
         outcomes = run_suites([assignment.public_tests, assignment.hidden_tests], student=student,
                               reference=assignment.load_reference(), seed=secrets.randbits(63) if seed is None else seed,

@@ -21,6 +21,7 @@ def test_scale_random(student, reference, gen):
 
 @pytest.mark.exercise("Doubler")
 @pytest.mark.points(1)
+@pytest.mark.counts_if("forward_matches")  # describe() is what the kernel says: only behaviour is unforgeable
 def test_structure(student):
     net = student.Doubler(3)
     info = student.describe(net)
