@@ -16,7 +16,7 @@ from nbformat.v4 import new_output
 
 from grader.errors import KernelError
 from grader.kernel import Kernel, is_alive
-from grader.models import CellError
+from grader.models import CELL_TIMEOUT, NOTEBOOK_TIMEOUT, CellError
 from grader.text import one_line, strip_ansi
 
 # A cell interrupted at its deadline reports back within this slack.
@@ -92,7 +92,7 @@ def execute_notebook(nb: NotebookNode, kernel: Kernel, *, cell_timeout: float,
     report = ExecutionReport()
     client = _CappedClient(
         nb, max_output_bytes=max_output_bytes, km=kernel.km, timeout=int(cell_timeout), allow_errors=True, interrupt_on_timeout=True,
-        error_on_timeout={"ename": "CellTimeoutError", "evalue": "cell timed out", "traceback": []},
+        error_on_timeout={"ename": CELL_TIMEOUT, "evalue": "cell timed out", "traceback": []},
         # store_widget_state=True: nbclient's Output-widget emulation needs the state
         # it stores, and raises KeyError without it (widgets.Output() in tutorials).
         startup_timeout=int(startup_timeout), record_timing=False, store_widget_state=True,
@@ -107,7 +107,8 @@ def execute_notebook(nb: NotebookNode, kernel: Kernel, *, cell_timeout: float,
         _setup(client, setup_code, startup_timeout)
         while True:
             errors, stuck = _run_cells(client, nb, skip=skipped, cell_timeout=cell_timeout,
-                                       deadline=started + total_timeout, report=report)
+                                       deadline=started + total_timeout, total_timeout=total_timeout,
+                                       report=report)
             if stuck is None or len(skipped) >= _MAX_REPLAYS or report.kernel_died:
                 report.unresponsive = stuck is not None
                 break
@@ -129,7 +130,8 @@ def execute_notebook(nb: NotebookNode, kernel: Kernel, *, cell_timeout: float,
 
 
 def _run_cells(client: NotebookClient, nb: NotebookNode, *, skip: set[int], cell_timeout: float,
-               deadline: float, report: ExecutionReport) -> tuple[list[CellError], CellError | None]:
+               deadline: float, total_timeout: float,
+               report: ExecutionReport) -> tuple[list[CellError], CellError | None]:
     """One pass over the cells; returns its errors and, if the kernel got stuck in a cell, that (last) error."""
     errors: list[CellError] = []
     for index, cell in enumerate(nb.cells):
@@ -138,6 +140,8 @@ def _run_cells(client: NotebookClient, nb: NotebookNode, *, skip: set[int], cell
         remaining = deadline - time.monotonic()
         if remaining < 1:
             report.timed_out = True
+            errors.append(cell_error(nb, index, NOTEBOOK_TIMEOUT, f"the notebook ran past its {total_timeout:g} s "
+                                     "limit: this cell and the ones after it did not run"))
             break
         client.timeout = max(1, int(min(cell_timeout, remaining)))
         cell_started = time.monotonic()
@@ -161,11 +165,17 @@ def _run_cells(client: NotebookClient, nb: NotebookNode, *, skip: set[int], cell
             report.timed_out = True
             # the interrupt's KeyboardInterrupt, when the kernel sent one, says where the cell was
             interrupted = [out for out in cell.outputs if out.get("output_type") == "error"]
-            evalue = f"ran past {client.timeout} s" + ("" if responds else " and ignored the interrupt")
-            errors.append(cell_error(nb, index, "CellTimeoutError", evalue,
-                                     interrupted[-1].get("traceback") if interrupted else None))
+            traceback = interrupted[-1].get("traceback") if interrupted else None
+            ignored = "" if responds else " and ignored the interrupt"
+            if remaining < cell_timeout:  # the notebook's limit, not the cell's, stopped it: nothing runs after it
+                errors.append(cell_error(nb, index, NOTEBOOK_TIMEOUT, f"the notebook ran past its {total_timeout:g} s "
+                                         f"limit in this cell{ignored}: the cells after it did not run", traceback))
+            else:
+                errors.append(cell_error(nb, index, CELL_TIMEOUT, f"ran past {client.timeout} s{ignored}", traceback))
             if not responds:
                 return errors, errors[-1]
+            if remaining < cell_timeout:
+                break
             continue
         errors.extend(
             cell_error(nb, index, one_line(out.get("ename"), 100) or "Error", out.get("evalue"),

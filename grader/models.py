@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
@@ -21,6 +22,10 @@ class SubmissionStatus(enum.StrEnum):
 
 FINAL_STATUSES = frozenset({SubmissionStatus.graded, SubmissionStatus.timeout, SubmissionStatus.error,
                             SubmissionStatus.rejected})
+
+
+CELL_TIMEOUT = "CellTimeoutError"  # a cell stopped at its limit (the cells after it still ran)
+NOTEBOOK_TIMEOUT = "NotebookTimeoutError"  # the notebook's total limit: the cell named and those after it never ran
 
 
 class _Model(BaseModel):
@@ -81,11 +86,27 @@ class CellError(_Model):
         return f"In [{self.cell}]" if self.counted else f"code cell {self.cell}"
 
 
+class TimeoutInfo(_Model):
+    """What ran out of time in a grading whose status is ``timeout``, and whether the score is complete."""
+
+    model_config = ConfigDict(use_attribute_docstrings=True)
+
+    limit: Literal["cell", "notebook", "tests"]
+    """The limit that was reached first: a cell's, the whole notebook's, or the tests' time budget."""
+    cell: str = ""
+    """The cell that was stopped (``In [37]``, ``code cell 12``); "" when the tests' budget ran out."""
+    exercises_graded: bool
+    """Whether every exercise's tests ran to the end: the score is then complete, whatever the status says."""
+    message: str
+    """One line for people, e.g. ``In [37] ran past 60 s and was stopped; every exercise was graded``."""
+
+
 class ExecutionInfo(_Model):
     """How executing the notebook went."""
 
     duration_s: float
     cell_errors: list[CellError]
+    timeout: TimeoutInfo | None = None  # set when the status is ``timeout``
 
 
 class GradeResult(_Model):

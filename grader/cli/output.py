@@ -87,6 +87,8 @@ def print_result(result: GradeResult, *, public_only: bool = False) -> None:
     style = {"graded": "green", "timeout": "yellow", "error": "red", "rejected": "red"}[result.status]
     out.print(Text.assemble((f"{result.assignment}: {format_score(result.score)} / "
                              f"{format_score(result.max_score)}", "bold"), " (", (result.status.value, style), ")"))
+    if result.execution.timeout is not None:  # a timeout with every exercise graded is no failure: say which
+        out.print(Text(f"timeout: {result.execution.timeout.message}", style))
 
 
 def _print_cell_errors(result: GradeResult) -> None:

@@ -33,3 +33,20 @@ def test_an_error_stored_before_cells_were_numbered_is_named_from_the_executed_n
     assert (label, error.index) == ("In [2]", 2)  # so the instructor's page links to #cell-2
     ((error, label),) = labelled_errors(legacy, None)
     assert (label, error.index) == ("cell 3", -1)
+
+
+def test_a_timeout_with_every_exercise_graded_says_so_on_the_result_page() -> None:
+    """The student's and the instructor's result pages name the stopped cell (escaped) and that grading finished."""
+    from api.templating import templates
+    from grader.models import CellError, ExecutionInfo, GradeResult, SubmissionStatus, TimeoutInfo
+
+    stopped = CellError(cell=37, counted=True, index=40, ename="CellTimeoutError", evalue="ran past 60 s")
+    timeout = TimeoutInfo(limit="cell", cell="In [37]", exercises_graded=True,
+                          message="In [37] ran past 60 s and was stopped; every exercise <b>was</b> graded")
+    result = GradeResult(assignment="decoding", status=SubmissionStatus.timeout, score=10.0, max_score=10.0,
+                         exercises=[], execution=ExecutionInfo(duration_s=75.0, cell_errors=[stopped],
+                                                               timeout=timeout))
+    macro = templates.env.get_template("_macros.html").module.execution_report  # type: ignore[attr-defined]
+    html = str(macro(result, [(stopped, stopped.label)]))
+    assert ("ran out of time</strong>: In [37] ran past 60 s and was stopped; every exercise &lt;b&gt;was&lt;/b&gt; "
+            "graded.") in html

@@ -66,6 +66,11 @@ def test_infinite_loop_times_out_and_finished_exercises_keep_points(toy_settings
     assert (error.label, error.ename, error.evalue) == ("In [4]", "CellTimeoutError", "ran past 4 s")
     assert error.line in ("while True:", "pass")  # where the interrupt found it
     assert elapsed < 30  # cell limit 4 s; the rest is kernel start-up and the suites
+    # full marks under a timeout status: the result says which cell and that every exercise was graded
+    assert result.execution.timeout is not None
+    assert result.execution.timeout.model_dump() == {
+        "limit": "cell", "cell": "In [4]", "exercises_graded": True,
+        "message": "In [4] ran past 4 s and was stopped; every exercise was graded"}
 
 
 def test_loop_that_ignores_interrupts_is_replayed_without_it(toy_settings: Settings) -> None:
@@ -88,6 +93,14 @@ def test_total_time_limit_stops_execution(toy_settings: Settings) -> None:
     assert result.status == "timeout"
     assert _scores(result)["add"] == 1.0 and _scores(result)["scale"] == 0.0
     assert time.monotonic() - started < 60  # the toy's total limit is 30 s
+    (error,) = result.execution.cell_errors  # the sleep it stopped, not a cell timeout
+    assert (error.ename, error.evalue) == (
+        "NotebookTimeoutError", "the notebook ran past its 30 s limit in this cell: the cells after it did not run")
+    timeout = result.execution.timeout
+    assert timeout is not None and (timeout.limit, timeout.cell, timeout.exercises_graded) == (
+        "notebook", error.label, True)
+    assert timeout.message == (f"the notebook reached its time limit at {error.label}: the cells after it did not "
+                               "run; every exercise was graded on the cells that ran")
 
 
 def test_call_that_never_returns_fails_only_its_test(toy_settings: Settings) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from grader.cli.output import print_result
-from grader.models import CellError, ExecutionInfo, ExerciseResult, GradeResult, TestResult
+from grader.models import CellError, ExecutionInfo, ExerciseResult, GradeResult, SubmissionStatus, TestResult, TimeoutInfo
 
 
 def _result(*, message: str = "", note: str = "", errors: list[CellError] | None = None) -> GradeResult:
@@ -58,3 +58,14 @@ def test_a_folded_hidden_line_is_not_marked_twice(capsys: pytest.CaptureFixture[
     print_result(result)
     shown = capsys.readouterr().out
     assert "hidden tests" in shown and "hidden tests (hidden)" not in shown
+
+
+def test_a_timeout_says_which_cell_and_that_every_exercise_was_graded(capsys: pytest.CaptureFixture[str]) -> None:
+    timeout = TimeoutInfo(limit="cell", cell="In [37]", exercises_graded=True,
+                          message="In [37] ran past 60 s and was stopped; every exercise was graded")
+    result = _result().model_copy(update={"status": SubmissionStatus.timeout, "execution": ExecutionInfo(
+        duration_s=75.0, cell_errors=[], timeout=timeout)})
+    print_result(result)
+    shown = capsys.readouterr().out
+    assert "mlp-basics: 7.68 / 10 (timeout)" in shown
+    assert "timeout: In [37] ran past 60 s and was stopped; every exercise was graded" in shown
