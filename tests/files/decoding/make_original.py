@@ -26,6 +26,7 @@ sys.path.insert(0, str(HERE.parents[2]))
 from tests.utils.notebooks import assemble_original_form  # noqa: E402
 
 N_ITER = 50  # the classification and regularization runs train for 1000 iterations in the tutorial
+TUTORIAL_ITER = 1000  # build(demos=True): those runs as students run them (bench/)
 
 
 def video_cell(title: str, *, bilibili: str, youtube: str) -> tuple[str, str]:
@@ -820,10 +821,11 @@ plt.show()'''),
 ]
 
 
-def build() -> nbformat.NotebookNode:
-    """The original-form notebook, with stable cell ids and the shortened training runs."""
+def build(*, demos: bool = False) -> nbformat.NotebookNode:
+    """The original-form notebook, with stable cell ids and the shortened training runs (``demos``: the tutorial's)."""
+    n_iter = str(TUTORIAL_ITER if demos else N_ITER)
     return assemble_original_form(
-        [(kind, source.replace("N_ITER", str(N_ITER)) if kind == "code" else source) for kind, source in SOURCES]
+        [(kind, source.replace("N_ITER", n_iter) if kind == "code" else source) for kind, source in SOURCES]
     )
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ sys.path.insert(0, str(HERE.parents[2]))
 
 from tests.utils.notebooks import assemble_original_form, solution_source  # noqa: E402
 NUM_EPOCHS = 3  # the tutorial trains for 100; a few keep the grading run short
+TUTORIAL_EPOCHS = 100  # build(demos=True): the demo as students run it (bench/)
 
 
 def solution(exercise: str) -> str:
@@ -339,11 +340,11 @@ train_loader = DataLoader(train_data, batch_size=batch_size, drop_last=True,
 
   return train_acc, test_acc'''),
     ("code", feedback("Whats_the_point_of_eval()_and_train()_Discussion")),
-    ("code", f'''set_seed(SEED)
+    ("code", '''set_seed(SEED)
 net = Net('ReLU()', X_train.shape[1], [128], K).to(DEVICE)
 criterion = nn.CrossEntropyLoss()
 optimizer = optim.Adam(net.parameters(), lr=1e-3)
-num_epochs = {NUM_EPOCHS}
+num_epochs = NUM_EPOCHS
 
 _, _ = train_test_classification(net, criterion, optimizer, train_loader,
                                  test_loader, num_epochs=num_epochs,
@@ -460,9 +461,11 @@ def plot_IF_curve(Rm, tau_ref):
 ]
 
 
-def build() -> nbformat.NotebookNode:
-    """The original-form notebook, with stable cell ids."""
-    return assemble_original_form(SOURCES)
+def build(*, demos: bool = False) -> nbformat.NotebookNode:
+    """The original-form notebook, with stable cell ids; ``demos``: the tutorial's 100-epoch training run."""
+    epochs = str(TUTORIAL_EPOCHS if demos else NUM_EPOCHS)
+    return assemble_original_form(
+        [(kind, source.replace("NUM_EPOCHS", epochs) if kind == "code" else source) for kind, source in SOURCES])
 
 if __name__ == "__main__":
     nbformat.write(build(), HERE / "original-form.ipynb")
