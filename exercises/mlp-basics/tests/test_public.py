@@ -1,7 +1,9 @@
 """Public tests for mlp-basics: run them with `grader check mlp-basics.ipynb`.
 
 They use the tutorial's own examples. Passing them is a good sign, not a guarantee:
-the graded (hidden) tests try many more inputs.
+the graded (hidden) tests try many more inputs. In grading, the shape and name checks
+here count only while the graded tests find that your code does the work (``counts_if``
+names those tests; ``grader check`` runs without them and counts these as they are).
 """
 
 import math
@@ -20,6 +22,7 @@ def sine_training_data():
 
 @pytest.mark.exercise("approximate_function")
 @pytest.mark.points(1)
+@pytest.mark.counts_if("answers_depend_on_the_inputs")
 def test_approximate_function_shapes_on_the_sine_example(student):
     x_train, y_train = sine_training_data()
     result = student.approximate_function(x_train, y_train)
@@ -43,14 +46,16 @@ def test_approximate_function_follows_the_sine(student):
 
 @pytest.mark.exercise("Net")
 @pytest.mark.points(1)
+@pytest.mark.counts_if("outputs_depend_on_the_inputs")
 def test_net_output_shape_as_in_the_tutorial(student):
-    net = student.Net(actv="LeakyReLU(0.1)", input_feature_num=2, hidden_unit_nums=[100, 10, 5],
-                      output_feature_num=1)
+    # the tutorial's call, positionally: (actv, input_feature_num, hidden_unit_nums, output_feature_num)
+    net = student.Net("LeakyReLU(0.1)", 2, [100, 10, 5], 1)
     expect_tensor(net(torch.zeros((100, 2))), shape=(100, 1), dtype="float", what="the output for a (100, 2) input")
 
 
 @pytest.mark.exercise("Net")
 @pytest.mark.points(1)
+@pytest.mark.counts_if("forward_matches_reference_with_the_same_weights")
 def test_net_layer_names(student):
     mlp = student.Net("ReLU()", 2, [8, 4], 3).attr("mlp")
     names = [child.name for child in student.describe(mlp).children]
@@ -83,6 +88,7 @@ def test_cross_entropy_matches_pytorch_on_random_logits(student, gen):
 
 @pytest.mark.exercise("shuffle_and_split_data")
 @pytest.mark.points(1)
+@pytest.mark.counts_if("answers_depend_on_the_inputs")
 def test_split_sizes(student, gen):
     X = torch.randn(4000, 2, generator=gen)
     y = torch.randint(0, 4, (4000,), generator=gen).float()

@@ -1,11 +1,18 @@
-"""Hidden tests for `Net`: layer names and order, activations, parameters and the forward pass."""
+"""Hidden tests for `Net`: layer names and order, activations, parameters and the forward pass.
+
+The structure tests read the net through ``student.describe``, which the student's own
+code could fake; they count only while the forward pass matches the reference's with the
+same weights. The output shape counts only while the outputs respond to the inputs, so a
+forward that returns zeros (or its input) of the right shape earns nothing.
+"""
 
 import pytest
 import torch
 
-from grader.expect import expect, expect_close, expect_tensor
+from grader.expect import expect, expect_close, expect_responsive, expect_tensor
 
 pytestmark = pytest.mark.exercise("Net")
+BEHAVES_LIKE_THE_REFERENCE = pytest.mark.counts_if("forward_matches_reference_with_the_same_weights")
 
 ACTIVATIONS = ["ReLU()", "LeakyReLU(0.1)", "Tanh()", "Sigmoid()", "ELU(alpha=0.5)"]
 
@@ -55,17 +62,38 @@ def forward(net, x, n_out, what):
     return expect_tensor(net(x), shape=(x.shape[0], n_out), dtype="float", what=what)
 
 
+@pytest.mark.points(0)
+def test_outputs_depend_on_the_inputs(student, reference, gen):
+    """The gate of the output shape: a forward of zeros or of its own input has the right shape too.
+
+    As many outputs as inputs here, so that handing the input back is of the right shape. No
+    ReLU: freshly initialised, a narrow ReLU net is now and then dead (constant) on every input.
+    """
+    _, n_in, hidden, _ = architecture(gen)
+    never_flat = [actv for actv in ACTIVATIONS if actv != "ReLU()"]
+    arch = (never_flat[draw(gen, 0, len(never_flat))], n_in, hidden, n_in)
+    net, ref = student.Net(*arch), reference.Net(*arch)  # each with its own initial weights
+    batches = [torch.randn(16, n_in, generator=gen) for _ in range(3)]
+    got = [forward(net, x, n_in, what=f"the output of {describe_call(arch)}") for x in batches]
+    with torch.no_grad():
+        expected = [ref(x) for x in batches]
+    expect_responsive(got, expected, what=f"the output of {describe_call(arch)}", inputs=batches,
+                      hint="the output should be computed from the input by the layers of mlp")
+
+
 @pytest.mark.points(1)
+@pytest.mark.counts_if("outputs_depend_on_the_inputs")
 def test_output_shape(student, gen):
     for _ in range(2):
-        actv, n_in, hidden, n_out = architecture(gen)
-        net = student.Net(actv=actv, input_feature_num=n_in, hidden_unit_nums=hidden, output_feature_num=n_out)
+        arch = architecture(gen)
+        net = student.Net(*arch)
         batch = draw(gen, 1, 33)
-        forward(net, torch.randn(batch, n_in, generator=gen), n_out,
-                what=f"the output of {describe_call((actv, n_in, hidden, n_out))} for {batch} samples")
+        forward(net, torch.randn(batch, arch[1], generator=gen), arch[3],
+                what=f"the output of {describe_call(arch)} for {batch} samples")
 
 
 @pytest.mark.points(1.5)
+@BEHAVES_LIKE_THE_REFERENCE
 def test_layers_are_named_and_ordered_like_the_template(student, reference, gen):
     arch = architecture(gen, min_hidden=2)
     mlp = student.Net(*arch).attr("mlp")
@@ -82,12 +110,14 @@ def test_layers_are_named_and_ordered_like_the_template(student, reference, gen)
 
 
 @pytest.mark.points(1)
+@BEHAVES_LIKE_THE_REFERENCE
 def test_parameters_have_the_right_shapes(student, reference, gen):
     arch = architecture(gen)
     check_parameter_names(student, student.Net(*arch), reference.Net(*arch), arch)
 
 
 @pytest.mark.points(1)
+@BEHAVES_LIKE_THE_REFERENCE
 def test_activation_string_is_instantiated(student, reference):
     for actv in ACTIVATIONS:
         arch = (actv, 3, [4, 5], 2)
@@ -136,6 +166,7 @@ def test_no_hidden_layers_is_a_single_linear_layer(student, reference, gen):
     actv, n_in, _, n_out = architecture(gen)
     arch = (actv, n_in, [], n_out)
     net, ref = build_pair(student, reference, arch, gen)
+    # not gated: describe() alone earns nothing here, the forward pass below must match too
     names = [c.name for c in student.describe(net.attr("mlp")).children]
     expect(names == ["Output_Linear"],
            f"with no hidden layers, {describe_call(arch)}.mlp should contain only Output_Linear")

@@ -1,23 +1,27 @@
-"""Hidden tests for `approximate_function`: ReLU basis functions and their weighted sum."""
+"""Hidden tests for `approximate_function`: ReLU basis functions and their weighted sum.
+
+Zeros of the right shapes also pass the shape test, and the template already computes the
+grid x: those two count only while y_hat and relu_acts respond to the training data.
+"""
 
 import numpy as np
 import pytest
 import torch
 
-from grader.expect import expect, expect_close, expect_tensor
+from grader.expect import expect, expect_close, expect_responsive, expect_tensor
 
 pytestmark = pytest.mark.exercise("approximate_function")
 
 GRID = 1000  # the template's x grid has 1000 points
 
 
-def training_data(gen):
+def training_data(gen, n=None):
     """Sorted (N, 1) training points of a smooth function that is zero at the first point.
 
     Starting at zero keeps the test neutral on whether an estimate adds y_train[0]:
     the template's weighted sum of ReLUs is zero there.
     """
-    n = int(torch.randint(6, 16, (1,), generator=gen))
+    n = n or int(torch.randint(6, 16, (1,), generator=gen))
     gaps = 0.2 + 0.6 * torch.rand(n - 1, generator=gen)
     start = -2.0 + 2.0 * torch.rand(1, generator=gen)
     x_train = torch.cat([start, start + torch.cumsum(gaps, 0)]).view(-1, 1)
@@ -46,7 +50,19 @@ def call_student(student, x_train, y_train):
     return y_hat, relu_acts, x
 
 
+@pytest.mark.points(0)
+def test_answers_depend_on_the_inputs(student, reference, gen):
+    """The gate of the shape and grid tests: y_hat and relu_acts change with the training data."""
+    n = int(torch.randint(6, 16, (1,), generator=gen))  # one size, so that zeros are the same every time
+    data = [training_data(gen, n) for _ in range(3)]
+    got = [call_student(student, x_train, y_train)[:2] for x_train, y_train in data]
+    expected = [reference.approximate_function(x_train, y_train)[:2] for x_train, y_train in data]
+    expect_responsive(got, expected, hint="both should be computed from x_train and y_train",
+                      what=f"the answer (y_hat and relu_acts) for different sets of {n} training points")
+
+
 @pytest.mark.points(1)
+@pytest.mark.counts_if("answers_depend_on_the_inputs")
 def test_returns_estimate_activations_and_grid(student, gen):
     for _ in range(2):
         x_train, y_train = training_data(gen)
@@ -54,6 +70,7 @@ def test_returns_estimate_activations_and_grid(student, gen):
 
 
 @pytest.mark.points(0.5)
+@pytest.mark.counts_if("answers_depend_on_the_inputs")
 def test_grid_spans_the_training_data(student, reference, gen):
     x_train, y_train = training_data(gen)
     _, _, x = call_student(student, x_train, y_train)

@@ -1,9 +1,13 @@
-"""Hidden tests for `cross_entropy_loss`: the batch-averaged cross-entropy of logits."""
+"""Hidden tests for `cross_entropy_loss`: the batch-averaged cross-entropy of logits.
+
+A constant also returns a scalar and is also its own batch average: those two properties
+count only while the loss responds to both the logits and the labels, as the reference's does.
+"""
 
 import pytest
 import torch
 
-from grader.expect import expect_close, expect_tensor
+from grader.expect import expect_close, expect_responsive, expect_tensor
 
 pytestmark = pytest.mark.exercise("cross_entropy_loss")
 
@@ -27,7 +31,24 @@ def loss_of(student, x, labels, what="the loss"):
     return expect_tensor(got, shape=(), dtype="float", what=what)
 
 
+@pytest.mark.points(0)
+def test_answers_depend_on_the_inputs(student, reference, gen):
+    """The gate of the properties below: the loss changes with the labels, and with the logits."""
+    x, labels = batch(gen, n=8, classes=5)
+    cases = {
+        "the loss of one batch of logits under different labels":
+            [(x, labels)] + [(x, torch.randint(0, 5, (8,), generator=gen)) for _ in range(2)],
+        "the loss of different logits under the same labels":
+            [(x, labels)] + [(3 * torch.randn(8, 5, generator=gen), labels) for _ in range(2)],
+    }
+    for what, inputs in cases.items():
+        got = [loss_of(student, logits, targets) for logits, targets in inputs]
+        expected = [reference.cross_entropy_loss(logits, targets) for logits, targets in inputs]
+        expect_responsive(got, expected, what=what, hint="each sample's loss depends on its logits and on its label")
+
+
 @pytest.mark.points(0.5)
+@pytest.mark.counts_if("answers_depend_on_the_inputs")
 def test_returns_a_scalar_tensor(student, gen):
     x, labels = batch(gen)
     loss_of(student, x, labels, what="the value returned by cross_entropy_loss")
@@ -44,6 +65,7 @@ def test_matches_reference_on_random_batches(student, reference, gen):
 
 
 @pytest.mark.points(1)
+@pytest.mark.counts_if("answers_depend_on_the_inputs")
 def test_is_the_average_over_the_batch(student, gen):
     x, labels = batch(gen, n=int(torch.randint(2, 7, (1,), generator=gen)))
     whole = loss_of(student, x, labels)
@@ -67,6 +89,7 @@ def test_single_sample_and_many_classes(student, reference, gen):
 
 @pytest.mark.points(0.5)
 def test_confident_predictions(student):
+    # not gated: no constant is both close to 0 and close to 8
     right = torch.tensor([[8.0, 0.0, 0.0], [0.0, 0.0, 8.0]])
     labels = torch.tensor([0, 2])
     small = loss_of(student, right, labels)

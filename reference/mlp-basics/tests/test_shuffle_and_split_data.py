@@ -2,22 +2,24 @@
 
 Any seeded shuffle is accepted (torch.randperm, numpy's permutation, argsort of
 random keys...): the tests check the properties of the split, not one permutation.
+The data cut at 20% without a shuffle, or zeros of the right shapes, has some of those
+properties too: they count only while the split responds to the data, as the reference's does.
 """
 
 import pytest
 import torch
 
-from grader.expect import expect, expect_tensor
+from grader.expect import expect, expect_responsive, expect_tensor
 
 pytestmark = pytest.mark.exercise("shuffle_and_split_data")
 
 NAMES = ("X_test", "y_test", "X_train", "y_train")
 
 
-def dataset(gen, *, labels="float"):
+def dataset(gen, *, labels="float", n=None, d=None):
     """Rows carry their own id in column 0; N is a multiple of 5, so every reading of 20% agrees."""
-    n = 5 * int(torch.randint(20, 200, (1,), generator=gen))
-    d = int(torch.randint(2, 5, (1,), generator=gen))
+    n = n or 5 * int(torch.randint(20, 200, (1,), generator=gen))
+    d = d or int(torch.randint(2, 5, (1,), generator=gen))
     X = torch.randn(n, d, generator=gen)
     X[:, 0] = torch.randperm(n, generator=gen).float()
     if labels == "float":
@@ -66,7 +68,22 @@ def order(X, parts):
     return torch.cat([row_indices(X, X_test, "X_test"), row_indices(X, X_train, "X_train")])
 
 
+@pytest.mark.points(0)
+def test_answers_depend_on_the_inputs(student, reference, gen, rng):
+    """The gate of the properties below: the split changes with the data and is not the data in order."""
+    n, d = 5 * int(torch.randint(20, 200, (1,), generator=gen)), 3  # one size, so that zeros are the same
+    calls = [(*dataset(gen, n=n, d=d), new_seed(rng)) for _ in range(3)]
+    got = [split(student, X, y, seed) for X, y, seed in calls]
+    with torch.random.fork_rng():  # the reference seeds torch's global generator: leave the grader's alone
+        expected = [reference.shuffle_and_split_data(X, y, seed) for X, y, seed in calls]
+    # the rows of X_test then X_train, against X itself: handing the data back in order is caught
+    expect_responsive([(p[0], p[2]) for p in got], [(p[0], p[2]) for p in expected], inputs=[X for X, _, _ in calls],
+                      what=f"the split (X_test, then X_train) of different data sets of {n} samples",
+                      hint="shuffle the rows of X (and y with them) before splitting")
+
+
 @pytest.mark.points(1)
+@pytest.mark.counts_if("answers_depend_on_the_inputs")
 def test_split_sizes_are_20_and_80_percent(student, gen, rng):
     for labels in ("float", "int"):
         X, y = dataset(gen, labels=labels)
@@ -74,6 +91,7 @@ def test_split_sizes_are_20_and_80_percent(student, gen, rng):
 
 
 @pytest.mark.points(1.5)
+@pytest.mark.counts_if("answers_depend_on_the_inputs")
 def test_every_row_lands_in_exactly_one_split(student, gen, rng):
     X, y = dataset(gen)
     index = order(X, split(student, X, y, new_seed(rng)))
@@ -82,6 +100,7 @@ def test_every_row_lands_in_exactly_one_split(student, gen, rng):
 
 
 @pytest.mark.points(1.5)
+@pytest.mark.counts_if("answers_depend_on_the_inputs")
 def test_features_and_labels_stay_paired(student, gen, rng):
     for labels in ("float", "int"):
         X, y = dataset(gen, labels=labels)
@@ -94,6 +113,7 @@ def test_features_and_labels_stay_paired(student, gen, rng):
 
 
 @pytest.mark.points(1)
+@pytest.mark.counts_if("answers_depend_on_the_inputs")
 def test_same_seed_gives_the_same_split(student, gen, rng):
     X, y = dataset(gen)
     seed = new_seed(rng)
