@@ -1,10 +1,11 @@
-"""mnist-mlp specifics: the offline digits and the torchvision stand-in.
+"""mnist-mlp specifics: the offline digits, the torchvision stand-in, and which cell each exercise is graded on.
 
 Stub, completed, original form and the variant matrix: test_assignment_contract.py.
 """
 
 from __future__ import annotations
 
+import ast
 import importlib
 import sys
 from collections.abc import Iterator
@@ -14,9 +15,13 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
+from nbformat import NotebookNode
 
+from grader.agent import Snapshots
 from grader.assignments import build_data_files, load_assignment
 from grader.config import Settings
+from tests.utils.inprocess import grade_in_process
+from tests.utils.notebooks import complete_notebook, list_variants, original_form_notebook
 
 ASSIGNMENT = "mnist-mlp"
 
@@ -63,3 +68,72 @@ def test_torchvision_stand_in_serves_the_digits_like_mnist(torchvision_shim: Any
     assert torch.allclose(image[0], expected, atol=1e-6)
     inputs, targets = next(iter(torch.utils.data.DataLoader(train, batch_size=64)))
     assert inputs.shape == (64, 1, 28, 28) and targets.dtype == torch.int64
+
+
+def _bound_names(source: str) -> set[str]:
+    """The module-level names a cell binds (assignments, loop targets, defs, imports), read from its code."""
+    names: set[str] = set()
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+            return  # names bound inside belong to the function or class
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, ast.Lambda):
+            return
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(ast.parse(source))
+    return names
+
+
+def _completing_cells(nb: NotebookNode) -> dict[str, dict[str, int]]:
+    """For each exercise, the index of the cell that bound each name of its snapshot (the kernel's rule)."""
+    snapshots = Snapshots(load_assignment(ASSIGNMENT).manifest.snapshot_plan)
+    namespace: dict[str, Any] = {}
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            namespace.update({name: (index, name) for name in _bound_names(cell.source)})  # a new object per binding
+            snapshots.after_cell(namespace)
+    return {exercise: {name: value[0] for name, value in kept.items()}
+            for exercise in snapshots.plan if (kept := snapshots.at(exercise)) is not None}
+
+
+def test_optimizer_and_loss_is_graded_on_its_own_cell_in_both_forms() -> None:
+    # The original tutorial sets up optimizer and loss_fn in two cells of Section 2, then again in the
+    # training cell of Section 4 (the only cell binding both): the snapshot must come from Section 2.
+    nb = complete_notebook(ASSIGNMENT)
+    tagged = {c.metadata["grader"]["exercise"]: i for i, c in enumerate(nb.cells) if "grader" in c.metadata}
+    cells = _completing_cells(nb)
+    assert cells["optimizer_and_loss"] == dict.fromkeys(["loss_fn", "model", "optimizer"], tagged["optimizer_and_loss"])
+    for exercise in ("MultiLayerPerceptron", "train", "test"):
+        assert cells[exercise] == {exercise: tagged[exercise]}
+
+    original = original_form_notebook(ASSIGNMENT)
+    setup = [i for i, c in enumerate(original.cells) if "optimizer = optim.Adam(" in c.source]
+    loss = [i for i, c in enumerate(original.cells) if "loss_fn = nn.CrossEntropyLoss()" in c.source]
+    assert len(setup) == len(loss) == 2 and setup[1] == loss[1]  # Section 2's two cells, then the training cell
+    assert _completing_cells(original)["optimizer_and_loss"] == {"loss_fn": loss[0], "model": setup[0],
+                                                                  "optimizer": setup[0]}
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_a_training_cell_that_sets_up_again_does_not_mend_the_exercise(repo_settings: Settings) -> None:
+    # As in the original tutorial, the training cell creates a correct model, optimizer and loss_fn
+    # again; the exercise is still graded on its own cell, here with the wrong learning rate.
+    (buggy,) = [v for v in list_variants(ASSIGNMENT, "buggy") if v.id == "optimizer_and_loss/learning_rate_1e-3"]
+    (fresh,) = [v for v in list_variants(ASSIGNMENT, "alternatives")
+                if v.id == "training_run/fresh_setup_as_in_the_original"]
+    assignment = load_assignment(ASSIGNMENT, repo_settings)
+    nb = complete_notebook(ASSIGNMENT, {buggy.exercise: buggy.source, fresh.exercise: fresh.source})
+    result = grade_in_process(nb, assignment=assignment, settings=repo_settings)
+    scores = {e.id: e.score for e in result.exercises}
+    full = {e.id: e.points for e in assignment.manifest.exercises}
+    assert scores["optimizer_and_loss"] < full["optimizer_and_loss"]
+    assert {k: v for k, v in scores.items() if k != "optimizer_and_loss"} == {
+        k: v for k, v in full.items() if k != "optimizer_and_loss"}

@@ -1,7 +1,14 @@
 """Hidden tests for `optimizer_and_loss`: `optimizer` is Adam over `model`'s parameters, `loss_fn` is cross-entropy.
 
-They inspect the notebook's `model`, `optimizer` and `loss_fn` as they are after
-the whole notebook ran, without changing them (the training run is graded too).
+They inspect `model`, `optimizer` and `loss_fn` as the exercise's own cell left
+them (``student.at_exercise``: the tutorial's training cell sets all three up again,
+and that copy must not stand in for this exercise), without changing them (the
+training run is graded too). The snapshot holds the objects themselves, so the
+run may have trained them since; nothing here depends on that.
+
+An Adam optimizer that cannot move the parameters (a learning rate of 0) earns
+nothing for being Adam over the right parameters: those two tests count only with
+a positive learning rate.
 """
 
 import pytest
@@ -17,8 +24,10 @@ LEARNING_RATE = 1e-2
 
 
 def remote(student, name, what):
-    expect(student.has(name), f"`{name}` is not defined: did the cell that sets up {what} run?")
-    value = student.get(name)
+    """``name`` as the exercise's cell left it, as a handle."""
+    kept = student.at_exercise("optimizer_and_loss")
+    expect(kept.has(name), f"`{name}` is not defined: did the cell that sets up {what} run?")
+    value = kept.get(name)
     expect(isinstance(value, Handle), f"`{name}` should be {what}, got a plain value ({type(value).__name__})")
     return value
 
@@ -45,7 +54,18 @@ def model_parameters(student):
     return {name: state[name] for name in names if name in state}
 
 
+@pytest.mark.points(0)
+def test_learning_rate_is_positive(student):
+    info = optimizer_info(student)
+    expect(bool(info.param_groups), "`optimizer` has no parameter groups")
+    rates = [group.get("lr") for group in info.param_groups]
+    expect(all(isinstance(lr, (int, float)) and not isinstance(lr, bool) and lr > 0 for lr in rates),
+           "`optimizer` should have a positive learning rate: with a learning rate of 0 its steps never move "
+           "the parameters")
+
+
 @pytest.mark.points(1.5)
+@pytest.mark.counts_if("learning_rate_is_positive")
 def test_optimizer_is_adam(student):
     info = optimizer_info(student)
     expect(info.is_a("torch.optim.Adam") and not info.is_a("torch.optim.AdamW"),
@@ -64,6 +84,7 @@ def test_learning_rate(student):
 
 
 @pytest.mark.points(2)
+@pytest.mark.counts_if("learning_rate_is_positive")
 def test_optimizer_updates_exactly_the_models_parameters(student):
     params = model_parameters(student)
     expect(bool(params), "`model` has no parameters")

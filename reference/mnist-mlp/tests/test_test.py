@@ -2,13 +2,16 @@
 
 The model and DataLoader are built on the student's side from torch's own
 classes (see conftest.py), so only `test` itself is judged.
+
+A `test` that never looks at the model leaves it untouched too: that test counts
+only when what `test` reports changes with the data it is given.
 """
 
 import pytest
 import torch
 import torch.nn as nn
 
-from grader.expect import expect, expect_close
+from grader.expect import expect, expect_close, expect_responsive
 
 pytestmark = pytest.mark.exercise("test")
 
@@ -25,10 +28,23 @@ def evaluate_both(student, reference, pair, printing, *, loss=("CrossEntropyLoss
     """The student's `test` on their model and the reference on its twin; both prints."""
     loss_name, loss_kwargs = loss
     their_loss = student.make(f"torch.nn.{loss_name}", **loss_kwargs)
-    _, printed = student.call_printing("test", pair.model, pair.loader(student), their_loss, epoch=epoch)
-    expected = printing(reference.test, pair.ref, pair.ref_loader(), getattr(nn, loss_name)(**loss_kwargs),
-                        epoch=epoch)
+    _, printed = student.call_printing("test", pair.model, pair.loader(student), their_loss, epoch)
+    expected = printing(reference.test, pair.ref, pair.ref_loader(), getattr(nn, loss_name)(**loss_kwargs), epoch)
     return printed, expected
+
+
+@pytest.mark.points(0)
+def test_report_depends_on_the_data(student, reference, classifier_pair, printing, report, reference_report, gen):
+    # Two models on other images and labels: a report printed without looking at them stays the same.
+    got, expected = [], []
+    for fraction in (0.2, 0.7):
+        pair = classifier_pair(weight_scale=0.2, batch_size=64)
+        partly_right_targets(pair, gen, fraction=fraction)
+        printed, ours = evaluate_both(student, reference, pair, printing)
+        got.append(report(printed, "test", "test")[1:])
+        expected.append(reference_report(ours, "test")[1:])
+    expect_responsive(got, expected, what="what test reports (its average loss and accuracy)",
+                      hint="compute them from the model's outputs on the batches of test_loader")
 
 
 @pytest.mark.points(2.5)
@@ -69,6 +85,7 @@ def test_uses_the_loss_function_it_is_given(student, reference, classifier_pair,
 
 
 @pytest.mark.points(2)
+@pytest.mark.counts_if("report_depends_on_the_data")
 def test_leaves_the_model_untouched(student, reference, classifier_pair, printing):
     pair = classifier_pair()
     before = student.state_dict(pair.model)

@@ -2,13 +2,17 @@
 
 The model, DataLoader, loss and optimizer are built on the student's side from
 torch's own classes (see conftest.py), so only `train` itself is judged.
+
+The report tests train with a learning rate of 0, where a `train` that never
+steps reports exactly what the reference does: they count only once `train` is
+seen to move the parameters at all.
 """
 
 import pytest
 import torch
 import torch.nn as nn
 
-from grader.expect import expect, expect_close
+from grader.expect import expect, expect_close, expect_responsive
 
 pytestmark = pytest.mark.exercise("train")
 
@@ -24,19 +28,38 @@ def train_both(student, reference, pair, printing, *, optimizer, loss=("CrossEnt
     (opt_name, opt_kwargs), (loss_name, loss_kwargs) = optimizer, loss
     theirs = student.make(f"torch.optim.{opt_name}", pair.model.method("parameters"), **opt_kwargs)
     their_loss = student.make(f"torch.nn.{loss_name}", **loss_kwargs)
-    _, printed = student.call_printing("train", pair.model, pair.loader(student), their_loss, theirs, epoch=epoch)
+    _, printed = student.call_printing("train", pair.model, pair.loader(student), their_loss, theirs, epoch)
     ours = getattr(torch.optim, opt_name)(pair.ref.parameters(), **opt_kwargs)
     expected = printing(reference.train, pair.ref, pair.ref_loader(), getattr(nn, loss_name)(**loss_kwargs), ours,
-                        epoch=epoch)
+                        epoch)
     return printed, expected
 
 
-def expect_same_parameters(student, pair, what):
+def parameters_of(student, pair, what):
+    """The student's model's parameters, in the order of its twin's (a name it lost fails)."""
     got = student.state_dict(pair.model)
-    for name, expected in pair.ref.state_dict().items():
-        expect(name in got, f"after {what}, the model lost its parameter {name}")
-        expect_close(got[name], expected, rtol=1e-4, atol=1e-5, what=f"parameter {name} after {what}",
+    missing = [name for name in pair.ref.state_dict() if name not in got]
+    expect(not missing, f"after {what}, the model lost its parameter(s) {', '.join(missing)}")
+    return [got[name] for name in pair.ref.state_dict()]
+
+
+def expect_same_parameters(student, pair, what):
+    for (name, expected), got in zip(pair.ref.state_dict().items(), parameters_of(student, pair, what)):
+        expect_close(got, expected, rtol=1e-4, atol=1e-5, what=f"parameter {name} after {what}",
                      on=pair.size, hint=HINT)
+
+
+@pytest.mark.points(0)
+def test_training_moves_the_parameters(student, reference, classifier_pair, printing):
+    # Two models: a train that never takes a step hands both back as they were.
+    got, expected, before = [], [], []
+    for _ in range(2):
+        pair = classifier_pair()
+        before.append([value.clone() for value in pair.ref.state_dict().values()])
+        train_both(student, reference, pair, printing, optimizer=("SGD", {"lr": 0.1}))
+        got.append(parameters_of(student, pair, what="one epoch of train"))
+        expected.append(list(pair.ref.state_dict().values()))
+    expect_responsive(got, expected, inputs=before, what="the model after one epoch of train with SGD", hint=HINT)
 
 
 @pytest.mark.points(3)
@@ -55,6 +78,7 @@ def test_uses_the_optimizer_and_loss_it_is_given(student, reference, classifier_
 
 
 @pytest.mark.points(2.5)
+@pytest.mark.counts_if("training_moves_the_parameters")
 def test_reports_the_training_accuracy(student, reference, classifier_pair, printing, report, reference_report,
                                        gen):
     pair = classifier_pair(weight_scale=0.1)
@@ -69,6 +93,7 @@ def test_reports_the_training_accuracy(student, reference, classifier_pair, prin
 
 
 @pytest.mark.points(1.5)
+@pytest.mark.counts_if("training_moves_the_parameters")
 def test_reports_the_average_training_loss(student, reference, classifier_pair, printing, report,
                                            reference_report):
     pair = classifier_pair(weight_scale=0.3)
