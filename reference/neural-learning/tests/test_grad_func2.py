@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from grader.expect import expect, expect_close, expect_number
+from grader.expect import expect, expect_close, expect_number, expect_responsive
 
 pytestmark = pytest.mark.exercise("grad_func2")
 
@@ -19,7 +19,16 @@ def points(rng, k):
     return [float(x) for x in rng.uniform(-2.0, 2.0, k)]
 
 
+@pytest.mark.points(0)
+def test_answers_depend_on_the_inputs(student, reference, rng):
+    """The gate of the property tests: 0 everywhere, or x handed back, is a finite, odd function too."""
+    xs = points(rng, 4)
+    expect_responsive([derivative_of(student, x) for x in xs], [float(reference.grad_func2(x)) for x in xs], inputs=xs,
+                      what="grad_func2(x) at random points", hint=HINT)
+
+
 @pytest.mark.points(0.5)
+@pytest.mark.counts_if("answers_depend_on_the_inputs")
 def test_returns_one_number(student, rng):
     for x in points(rng, 2):
         expect(math.isfinite(derivative_of(student, x)), f"grad_func2({x:.3f}) should be finite")
@@ -42,6 +51,7 @@ def test_matches_finite_differences(student, reference, rng):
 
 
 @pytest.mark.points(0.5)
+@pytest.mark.counts_if("answers_depend_on_the_inputs")
 def test_is_odd(student, rng):
     # f2 is even (it depends on x only through x^2), so its derivative is odd and vanishes at 0.
     expect_close(derivative_of(student, 0.0), 0.0, rtol=0, atol=1e-12, what="grad_func2 at x = 0",

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from grader.expect import expect_close, expect_tensor
+from grader.expect import expect_close, expect_responsive, expect_tensor
 
 pytestmark = pytest.mark.exercise("grad_loss_i")
 
@@ -22,7 +22,20 @@ def gradient_of(student, w, x, y, what="grad_loss_i(w, x_i, y_i)"):
                          what=f"{what} (a vector shaped like w, for a w of length 3)").double()
 
 
+@pytest.mark.points(0)
+def test_answers_depend_on_the_inputs(student, reference, rng):
+    """The gate of the shape test: zeros shaped like w, or x_i or w handed back, have the right shape too."""
+    points = [random_point(rng) for _ in range(4)]
+    got = [gradient_of(student, w, x, y) for w, x, y in points]
+    expected = [np.asarray(reference.grad_loss_i(w, x, y), dtype=np.float64) for w, x, y in points]
+    for index in (1, 0):  # x_i handed back, then w
+        expect_responsive(got, expected, inputs=[point[index] for point in points],
+                          what="grad_loss_i(w, x_i, y_i) on random points",
+                          hint="the gradient should depend on w, x_i and y_i through p_i = sigmoid(w^T x_i)")
+
+
 @pytest.mark.points(0.5)
+@pytest.mark.counts_if("answers_depend_on_the_inputs")
 def test_returns_a_vector_shaped_like_w(student, rng):
     for _ in range(2):
         gradient_of(student, *random_point(rng))

@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from grader.errors import StudentError
-from grader.expect import expect
+from grader.expect import expect, expect_responsive
 
 pytestmark = pytest.mark.exercise("gradient_descent")
 
@@ -88,11 +88,28 @@ class _Remote:
         return self.cache[key]
 
 
+def helper_candidates(student):
+    """The loss and gradient a correct gradient_descent may use: the correct ones or the student's own."""
+    loss, grad = _Remote(student, "loss_i"), _Remote(student, "grad_loss_i")
+    return [{}, {"loss": loss}, {"grad": grad}, {"loss": loss, "grad": grad}]
+
+
+def expect_responsive_to_one(got, candidates, **kwargs):
+    """expect_responsive against several lists of expected answers: passes if it passes with one of them."""
+    failures = []
+    for expected in candidates:
+        try:
+            expect_responsive(got, expected, **kwargs)
+            return
+        except AssertionError as error:
+            failures.append(error)
+    raise failures[0]
+
+
 def check_losses(student, reference, X, y, eta, T, what):
     """Fail unless the printed losses are gradient descent's, with correct helpers or the student's own."""
     losses = printed_by(student, X, y, eta, T)
-    loss, grad = _Remote(student, "loss_i"), _Remote(student, "grad_loss_i")
-    candidates = [{}, {"loss": loss}, {"grad": grad}, {"loss": loss, "grad": grad}]
+    candidates = helper_candidates(student)
     furthest = 0
     for helpers in candidates:
         agreed = 0
@@ -109,7 +126,31 @@ def check_losses(student, reference, X, y, eta, T, what):
     expect(False, f"{what}: the loss printed at iteration {furthest + 1} is not what gradient descent gives. {HINT}")
 
 
+@pytest.mark.points(0)
+def test_losses_depend_on_the_data(student, reference, rng):
+    """The gate of the tests of the printout's form: a loop printing 0s, or one that never moves w, meets them.
+
+    The datasets have the same size, so that the loss at w = 0 is the same on all of them
+    and only the later, descending losses can tell them apart. Printouts that are
+    constant only because the student's own loss_i or grad_loss_i is are not held
+    against gradient_descent.
+    """
+    n, T = int(rng.integers(8, 21)), 5
+    problems = [problem(reference, rng, n=n, T=T) for _ in range(3)]
+    got = [np.array([value for value, _ in printed_by(student, X, y, eta, T)]) for X, y, eta, T in problems]
+    candidates = []
+    for helpers in helper_candidates(student):
+        try:
+            candidates.append([np.array(list(reference.descent_losses(X, y, eta, T, **helpers)))
+                               for X, y, eta, T in problems])
+        except (StudentError, ValueError, TypeError, FloatingPointError):
+            pass  # a helper that fails cannot say what the printout should be
+    expect_responsive_to_one(got, candidates, what=f"the printout of gradient_descent on datasets of {2 * n} points",
+                             hint=HINT)
+
+
 @pytest.mark.points(1)
+@pytest.mark.counts_if("losses_depend_on_the_data")
 def test_prints_one_loss_per_iteration(student, reference, rng):
     for _ in range(2):
         X, y, eta, T = problem(reference, rng, T=int(rng.integers(2, 12)))
@@ -132,6 +173,7 @@ def test_small_datasets_and_a_single_iteration(student, reference, rng):
 
 
 @pytest.mark.points(0.5)
+@pytest.mark.counts_if("losses_depend_on_the_data")
 def test_repeated_calls_print_the_same(student, reference, rng):
     X, y, eta, T = problem(reference, rng)
     first = printed_by(student, X, y, eta, T)

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from grader.expect import expect, expect_close, expect_number
+from grader.expect import expect, expect_close, expect_number, expect_responsive
 
 pytestmark = pytest.mark.exercise("sequential_func2")
 
@@ -21,7 +21,16 @@ def points(rng, k):
     return [float(x) for x in rng.uniform(-2.0, 2.0, k)]
 
 
+@pytest.mark.points(0)
+def test_answers_depend_on_the_inputs(student, reference, rng):
+    """The gate of the property tests: 0 everywhere, or x handed back, is a finite, odd function too."""
+    xs = points(rng, 4)
+    expect_responsive([derivative_of(student, x) for x in xs], [reference.sequential_func2(x) for x in xs], inputs=xs,
+                      what="sequential_func2(x) at random points", hint=HINT)
+
+
 @pytest.mark.points(0.5)
+@pytest.mark.counts_if("answers_depend_on_the_inputs")
 def test_returns_one_number(student, rng):
     for x in points(rng, 2):
         expect(math.isfinite(derivative_of(student, x)), f"sequential_func2({x:.3f}) should be finite")
@@ -44,6 +53,7 @@ def test_matches_finite_differences(student, reference, rng):
 
 
 @pytest.mark.points(0.5)
+@pytest.mark.counts_if("answers_depend_on_the_inputs")
 def test_is_odd(student, rng):
     expect_close(derivative_of(student, 0.0), 0.0, rtol=0, atol=1e-12, what="sequential_func2 at x = 0",
                  hint="f2 depends on x only through x^2")
