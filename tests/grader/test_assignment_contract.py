@@ -5,6 +5,8 @@
 - the reference-completed notebook scores full marks three times, identically;
 - the original tutorial's form grades full marks offline (where the issue asks);
 - each buggy variant loses points on its own exercise and only there;
+- each degenerate answer (a right-shaped constant, the input handed back, structure without a
+  working forward) scores 0 on its exercise and leaves the others at full marks;
 - each valid alternative gets full marks.
 
 The variant matrices run in process (``tests.utils.inprocess``) to stay fast; the
@@ -50,6 +52,10 @@ CONTRACTS = {
     ),
     "decoding": Contract(
         ["DeepNetReLU", "mse_loss", "train", "weight_sorting", "classification", "regularized_loss"],
+        original_form_errors={"OSError"},  # the remote style sheet
+    ),
+    "decoding-2022": Contract(
+        ["DeepNetReLU", "train"],
         original_form_errors={"OSError"},  # the remote style sheet
     ),
     "mnist-mlp": Contract(
@@ -150,6 +156,26 @@ def test_buggy_variant_loses_points_on_its_exercise_only(variant: Variant, setti
         k: v for k, v in full.items() if k != variant.exercise
     }
     assert all(message for exercise, _, message in _failures(result) if exercise == variant.exercise)
+
+
+@pytest.mark.parametrize("variant", _variants("degenerate"), ids=lambda v: f"{v.assignment}:{v.id}")
+def test_degenerate_answer_scores_zero_on_its_exercise(variant: Variant, settings: Settings) -> None:
+    full = {e.id: e.points for e in load_assignment(variant.assignment, settings).manifest.exercises}
+    result = _grade_in_process(variant, settings)
+    scores = _scores(result)
+    assert scores[variant.exercise] == 0.0, _failures(result)
+    assert all(scores[k] < full[k] for k in variant.also_loses)  # graded on what this exercise's cell left
+    unrelated = {variant.exercise, *variant.also_loses}
+    assert {k: v for k, v in scores.items() if k not in unrelated} == {
+        k: v for k, v in full.items() if k not in unrelated}
+    exercise = next(e for e in result.exercises if e.id == variant.exercise)
+    assert all(t.message or exercise.note for t in exercise.tests if not t.passed)
+
+
+@pytest.mark.parametrize("assignment", sorted(CONTRACTS))
+def test_every_exercise_has_degenerate_answers(assignment: str) -> None:
+    covered = {v.exercise for v in list_variants(assignment, "degenerate")}
+    assert covered == set(CONTRACTS[assignment].exercises)
 
 
 @pytest.mark.parametrize("variant", _variants("alternatives"), ids=lambda v: f"{v.assignment}:{v.id}")

@@ -6,6 +6,9 @@ The cell that completes an exercise is its def or class in
 
     buggy.toml                            wrong cells, as edits of the reference cell:
                                           each must lose points on that exercise only
+    degenerate.toml                       stubs that look like answers (a right-shaped constant,
+                                          the input handed back, structure without a forward),
+                                          as edits or whole cells (``source``): each scores 0 there
     alternatives/<exercise>/<variant>.py  different but valid cells: must keep full marks
     original-form.ipynb                   a completed notebook in the tutorial's own form
 """
@@ -25,7 +28,7 @@ from nbformat import NotebookNode
 REPO = Path(__file__).resolve().parents[2]
 FILES = REPO / "tests" / "files"
 
-VariantKind = Literal["buggy", "alternatives"]
+VariantKind = Literal["buggy", "degenerate", "alternatives"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,9 @@ class Variant:
     exercise: str
     name: str
     source: str
+    # exercises graded on what this one's cell leaves (mnist-mlp's training_run trains with the notebook's
+    # model, optimizer and train): a stub there costs them points too
+    also_loses: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:
@@ -109,10 +115,13 @@ def list_variants(assignment: str, kind: VariantKind) -> list[Variant]:
     Alternatives are whole cells in ``alternatives/<exercise>/<name>.py``; buggy
     variants are small edits of the reference cell listed in ``buggy.toml``.
     """
-    if kind == "buggy":
-        spec = tomllib.loads((FILES / assignment / "buggy.toml").read_text(encoding="utf-8"))
+    if kind in ("buggy", "degenerate"):
+        path = FILES / assignment / f"{kind}.toml"
+        spec = tomllib.loads(path.read_text(encoding="utf-8")) if path.is_file() else {"variant": []}
         found = [
-            Variant(assignment, v["exercise"], v["name"], _patched(solution_source(assignment, v["exercise"]), v))
+            Variant(assignment, v["exercise"], v["name"],
+                    v["source"] if "source" in v else _patched(solution_source(assignment, v["exercise"]), v),
+                    tuple(v.get("also_loses", ())))
             for v in spec["variant"]
         ]
         return sorted(found, key=lambda v: (v.exercise, v.name))

@@ -1,0 +1,1 @@
+../decoding/data.py
