@@ -1,9 +1,15 @@
-"""Hidden tests for `DeepNetReLU`: rectified hidden layer, linear output, the template's layers."""
+"""Hidden tests for `DeepNetReLU`: rectified hidden layer, linear output, the template's layers.
+
+A class with the template's layers whose forward raises, or returns zeros of the right
+shape, earns nothing here: the layer test counts only with the forward pass matching the
+reference's with the same weights (describe() is what the kernel says; the outputs are what
+it computes), and the shape test only with outputs that change with the responses.
+"""
 
 import pytest
 import torch
 
-from grader.expect import expect, expect_close, expect_tensor
+from grader.expect import expect, expect_close, expect_responsive, expect_tensor
 
 pytestmark = pytest.mark.exercise("DeepNetReLU")
 
@@ -48,7 +54,33 @@ def decode(net, r, what):
     return expect_tensor(net(r), shape=(r.shape[0], 1), dtype="float", what=what)
 
 
+@pytest.mark.points(0)
+def test_answers_depend_on_the_inputs(student, reference, gen):
+    # The network's own initial weights, so this gate holds whatever its layers are called.
+    n_inputs, n_hidden = sizes(gen)
+    net = student.DeepNetReLU(n_inputs, n_hidden)
+    ref = reference.DeepNetReLU(n_inputs, n_hidden)
+    with torch.no_grad():
+        for param in ref.parameters():
+            param.copy_(0.5 * torch.randn(param.shape, generator=gen))
+    batch = draw(gen, 2, 30)
+    responses = [torch.randn(batch, n_inputs, generator=gen) for _ in range(3)]
+    with torch.no_grad():
+        expected = [ref(r) for r in responses]
+    expect_responsive([net(r) for r in responses], expected, inputs=responses,
+                      what=f"the output of DeepNetReLU({n_inputs}, {n_hidden}) for {batch} random responses",
+                      hint="forward should decode the orientation from the responses r")
+
+
 @pytest.mark.points(1)
+@pytest.mark.counts_if("forward_matches_reference_with_the_same_weights")
+def test_holds_the_two_linear_layers_of_the_template(student, gen):
+    n_inputs, n_hidden = sizes(gen)
+    check_parameters(student, student.DeepNetReLU(n_inputs, n_hidden), n_inputs, n_hidden)
+
+
+@pytest.mark.points(1)
+@pytest.mark.counts_if("answers_depend_on_the_inputs")
 def test_output_is_one_value_per_stimulus(student, gen):
     for _ in range(2):
         n_inputs, n_hidden = sizes(gen)

@@ -3,12 +3,16 @@
 Gradients are computed in the kernel by `torch.func.grad_and_value` applied to the
 notebook's own function: a penalty that is detached from the graph (or built with NumPy)
 has the right value but does not regularize, and only its gradient shows it.
+
+The function is called positionally, as `train` calls it; only one test passes the
+penalties by name. A scalar that does not change with the inputs (``torch.tensor(0.0)``)
+earns nothing for being a scalar.
 """
 
 import pytest
 import torch
 
-from grader.expect import expect_close, expect_tensor
+from grader.expect import expect_close, expect_responsive, expect_tensor
 
 pytestmark = pytest.mark.exercise("regularized_loss")
 
@@ -46,7 +50,17 @@ def expected_value(reference, output, target, weights, *penalties, **kwargs):
         return reference.regularized_loss(output, target, weights, *penalties, **kwargs)
 
 
+@pytest.mark.points(0)
+def test_answers_depend_on_the_inputs(student, reference, gen):
+    cases = [(*inputs(gen), penalty(gen), penalty(gen)) for _ in range(3)]
+    expect_responsive([student.regularized_loss(*case) for case in cases],
+                      [expected_value(reference, *case) for case in cases], inputs=[case[0] for case in cases],
+                      what="regularized_loss(output, target, weights, L2_penalty, L1_penalty) on random inputs",
+                      hint="the loss is computed from output, target and weights")
+
+
 @pytest.mark.points(0.5)
+@pytest.mark.counts_if("answers_depend_on_the_inputs")
 def test_returns_a_scalar_tensor(student, gen):
     output, target, weights = inputs(gen)
     value_of(student, output, target, weights, penalty(gen), penalty(gen),
@@ -66,8 +80,8 @@ def test_without_penalties_it_is_the_negative_log_likelihood(student, reference,
 def test_L2_penalty_adds_the_sum_of_squared_weights(student, reference, gen):
     output, target, weights = inputs(gen)
     L2 = penalty(gen)
-    expect_close(value_of(student, output, target, weights, L2_penalty=L2),
-                 expected_value(reference, output, target, weights, L2_penalty=L2), rtol=1e-5, atol=1e-5,
+    expect_close(value_of(student, output, target, weights, L2),
+                 expected_value(reference, output, target, weights, L2), rtol=1e-5, atol=1e-5,
                  what=f"regularized_loss with L2_penalty={L2:.3g} and no L1 penalty", on=size(output, weights),
                  hint="the L2 term is L2_penalty times the sum, over all weights, of their squares")
 
@@ -76,8 +90,8 @@ def test_L2_penalty_adds_the_sum_of_squared_weights(student, reference, gen):
 def test_L1_penalty_adds_the_sum_of_absolute_weights(student, reference, gen):
     output, target, weights = inputs(gen)
     L1 = penalty(gen)
-    expect_close(value_of(student, output, target, weights, L1_penalty=L1),
-                 expected_value(reference, output, target, weights, L1_penalty=L1), rtol=1e-5, atol=1e-5,
+    expect_close(value_of(student, output, target, weights, 0, L1),
+                 expected_value(reference, output, target, weights, 0, L1), rtol=1e-5, atol=1e-5,
                  what=f"regularized_loss with L1_penalty={L1:.3g} and no L2 penalty", on=size(output, weights),
                  hint="the L1 term is L1_penalty times the sum, over all weights, of their absolute values")
 
@@ -93,9 +107,20 @@ def test_both_penalties_match_reference(student, reference, gen):
                      on=size(output, weights),
                      hint="the loss is the negative log likelihood plus L2_penalty * sum of squared weights plus "
                           "L1_penalty * sum of absolute weights")
-        expect_close(value_of(student, output, target, weights, L2_penalty=L2, L1_penalty=L1), expected,
-                     rtol=1e-5, atol=1e-5, what="regularized_loss with the penalties passed by keyword",
-                     on=size(output, weights))
+
+
+@pytest.mark.points(0.5)
+def test_penalties_can_be_passed_by_name(student, reference, gen):
+    # Keywords on purpose: the template names the penalties L2_penalty and L1_penalty, and
+    # passing one by name while the other keeps its default is how they are meant to be used.
+    output, target, weights = inputs(gen)
+    L2, L1 = penalty(gen), penalty(gen)
+    for kwargs in ({"L1_penalty": L1}, {"L2_penalty": L2, "L1_penalty": L1}):
+        named = ", ".join(f"{k}={v:.3g}" for k, v in kwargs.items())
+        expect_close(value_of(student, output, target, weights, **kwargs),
+                     expected_value(reference, output, target, weights, **kwargs), rtol=1e-5, atol=1e-5,
+                     what=f"regularized_loss(output, target, weights, {named})", on=size(output, weights),
+                     hint="keep the template's parameter names, L2_penalty and L1_penalty, each defaulting to 0")
 
 
 @pytest.mark.points(2)

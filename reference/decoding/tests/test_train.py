@@ -3,6 +3,13 @@
 The networks are built in the kernel from torch parts only (an nn.Sequential whose layers
 are named `in_layer` and `out_layer`, as `train` expects), so these tests do not depend on
 the notebook's `DeepNetReLU`. Both sides start from the same weights and data.
+
+`train` is called with positional arguments in the template's order (net, loss_fn,
+train_data, train_labels, n_iter, learning_rate, test_data, test_labels, L2_penalty,
+L1_penalty): a loop whose parameters are named otherwise (the tutorial's later
+``n_epochs``), or that stops after ``learning_rate``, loses only the tests of the
+arguments it lacks. A list of the right length of made-up numbers is the shape of the
+answer and nothing else: that test counts only when the losses change with the data.
 """
 
 from collections import OrderedDict
@@ -13,7 +20,7 @@ import torch
 from torch import nn
 
 from grader.errors import StudentError
-from grader.expect import expect, expect_close, expect_tensor
+from grader.expect import expect, expect_close, expect_responsive, expect_tensor
 
 pytestmark = pytest.mark.exercise("train")
 
@@ -91,12 +98,27 @@ def compare_weights(student, net, ref, what, on=None):
                           "optimizer step")
 
 
+@pytest.mark.points(0)
+def test_answers_depend_on_the_inputs(student, reference, gen):
+    n_iter, rate = 5, 1e-4
+    got, expected = [], []
+    for _ in range(2):
+        net, ref = build_pair(student, gen, 8, 4)
+        data, labels = regression_data(gen, 8, 30)
+        result = student.train(net, student.make("torch.nn.MSELoss"), data, labels, n_iter, rate)
+        got.append(losses(result, n_iter, what=f"the value returned by train (n_iter={n_iter}, no test data)"))
+        expected.append(torch.tensor(reference.train(ref, nn.MSELoss(), data, labels, n_iter, rate)))
+    expect_responsive(got, expected, what=f"the losses train returns for {n_iter} iterations on random data",
+                      hint="store the value of loss_fn on the training data at every iteration (loss.item())")
+
+
 @pytest.mark.points(1)
+@pytest.mark.counts_if("answers_depend_on_the_inputs")
 def test_returns_one_loss_per_iteration(student, gen):
     net, _ = build_pair(student, gen, 8, 4)
     data, labels = regression_data(gen, 8, 30)
     n_iter = 5 * draw(gen, 1, 4)
-    result = student.train(net, student.make("torch.nn.MSELoss"), data, labels, n_iter=n_iter, learning_rate=1e-4)
+    result = student.train(net, student.make("torch.nn.MSELoss"), data, labels, n_iter, 1e-4)
     losses(result, n_iter, what=f"the value returned by train (n_iter={n_iter}, no test data)")
 
 
@@ -108,8 +130,8 @@ def test_loss_and_weights_match_reference(student, reference, gen):
         data, labels = regression_data(gen, n_inputs, draw(gen, 40, 100))
         n_iter = 5 * draw(gen, 2, 5)
         rate = float(torch.empty(1).uniform_(1e-4, 5e-4, generator=gen))
-        got = student.train(net, student.make("torch.nn.MSELoss"), data, labels, n_iter=n_iter, learning_rate=rate)
-        expected = reference.train(ref, nn.MSELoss(), data, labels, n_iter=n_iter, learning_rate=rate)
+        got = student.train(net, student.make("torch.nn.MSELoss"), data, labels, n_iter, rate)
+        expected = reference.train(ref, nn.MSELoss(), data, labels, n_iter, rate)
         what = f"train with nn.MSELoss for {n_iter} iterations at learning rate {rate:.2g}"
         expect_close(losses(got, n_iter, what=f"the losses returned by {what}"), torch.tensor(expected),
                      rtol=1e-4, atol=1e-6, what=f"the losses of {what}", on=size(data, n_hidden),
@@ -137,9 +159,9 @@ def test_trains_a_classifier_with_test_data(student, reference, gen):
     train_data, train_labels = classification_data(gen, n_inputs, draw(gen, 40, 100), n_classes)
     test_data, test_labels = classification_data(gen, n_inputs, draw(gen, 20, 50), n_classes)
     n_iter = 5 * draw(gen, 2, 5)
-    kwargs = dict(n_iter=n_iter, learning_rate=0.1, test_data=test_data, test_labels=test_labels)
-    result = student.train(net, student.make("torch.nn.NLLLoss"), train_data, train_labels, **kwargs)
-    expected_train, expected_test = reference.train(ref, nn.NLLLoss(), train_data, train_labels, **kwargs)
+    args = (n_iter, 0.1, test_data, test_labels)  # test data as the 7th and 8th arguments, as in the template
+    result = student.train(net, student.make("torch.nn.NLLLoss"), train_data, train_labels, *args)
+    expected_train, expected_test = reference.train(ref, nn.NLLLoss(), train_data, train_labels, *args)
     expect(isinstance(result, (tuple, list)) and len(result) == 2,
            "with test data, train should return two lists: the training loss and the test loss")
     what = f"train with nn.NLLLoss and test data for {n_iter} iterations"
@@ -175,7 +197,8 @@ def test_penalties_reach_the_loss_function(student, reference, gen):
     The loss is the notebook's own regularized_loss (graded on its own). The expected run is
     replayed here with the same SGD steps, asking the kernel for that function's value and
     gradients at every step, so this checks train whatever regularized_loss computes. If
-    regularized_loss does not run yet, the check trains the classifier without penalties instead.
+    regularized_loss does not run yet (or is missing), or nothing it returns depends on the
+    network (no gradient to descend), the check trains the classifier without penalties instead.
     """
     n_inputs, n_hidden, n_classes = draw(gen, 10, 40), draw(gen, 4, 12), draw(gen, 3, 8)
     net, ref = build_pair(student, gen, n_inputs, n_hidden, n_classes, classifier=True)
@@ -185,17 +208,19 @@ def test_penalties_reach_the_loss_function(student, reference, gen):
                  float(torch.empty(1).uniform_(0.001, 0.01, generator=gen)))
     try:
         value_and_grad = student.make("torch.func.grad_and_value", student.get("regularized_loss"), argnums=(0, 2))
-        value_and_grad(ref(data).detach(), labels, ref.in_layer.weight.detach(), *penalties)
+        grads, _ = value_and_grad(ref(data).detach(), labels, ref.in_layer.weight.detach(), *penalties)
+        if not any(isinstance(g, torch.Tensor) and bool(g.abs().sum() > 0) for g in grads):
+            value_and_grad = None  # a constant: loss.backward() has nothing to work on, whatever train does
     except StudentError:
         value_and_grad = None
     if value_and_grad is None:
         what = "train with nn.NLLLoss"
-        got = student.train(net, student.make("torch.nn.NLLLoss"), data, labels, n_iter=n_iter, learning_rate=rate)
-        expected = reference.train(ref, nn.NLLLoss(), data, labels, n_iter=n_iter, learning_rate=rate)
+        got = student.train(net, student.make("torch.nn.NLLLoss"), data, labels, n_iter, rate)
+        expected = reference.train(ref, nn.NLLLoss(), data, labels, n_iter, rate)
     else:
         what = f"train with L2_penalty={penalties[0]:.3g}, L1_penalty={penalties[1]:.3g} and your regularized_loss"
-        got = student.train(net, student.get("regularized_loss"), data, labels, n_iter=n_iter, learning_rate=rate,
-                            L2_penalty=penalties[0], L1_penalty=penalties[1])
+        # the penalties as the 9th and 10th arguments (no test data), as in the template
+        got = student.train(net, student.get("regularized_loss"), data, labels, n_iter, rate, None, None, *penalties)
         expected = replay_with_penalties(ref, value_and_grad, data, labels, penalties, n_iter=n_iter, rate=rate)
     on = f"{size(data, n_hidden)} and {n_classes} classes"
     expect_close(losses(got, n_iter, what=f"the losses returned by {what}"), torch.tensor(expected),
