@@ -80,7 +80,10 @@ class KernelTransport:
             "    import sys, types\n"
             "    module = types.ModuleType('__grader_agent_module__')\n"
             "    exec(compile(source, '<grader-agent>', 'exec'), module.__dict__)\n"
-            f"    snapshots = getattr(sys.modules.get({SNAPSHOTS_MODULE!r}), 'current', None)\n"
+            "    try:  # the student's code may have replaced it: then no snapshots, not a broken agent\n"
+            f"        snapshots = getattr(sys.modules.get({SNAPSHOTS_MODULE!r}), 'current', None)\n"
+            "    except Exception:\n"
+            "        snapshots = None\n"
             f"    module.serve_comm(module.Agent(get_ipython().user_ns, snapshots), {COMM_TARGET!r})\n"
             f"__grader_boot__({_agent_source()!r}); del __grader_boot__\n"
         )

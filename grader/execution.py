@@ -109,7 +109,8 @@ def execute_notebook(nb: NotebookNode, kernel: Kernel, *, cell_timeout: float,
             errors, stuck = _run_cells(client, nb, skip=skipped, cell_timeout=cell_timeout,
                                        deadline=started + total_timeout, total_timeout=total_timeout,
                                        report=report)
-            if stuck is None or len(skipped) >= _MAX_REPLAYS or report.kernel_died:
+            # past the notebook's own limit a replay has no time left to run anything
+            if stuck is None or stuck.ename == NOTEBOOK_TIMEOUT or len(skipped) >= _MAX_REPLAYS or report.kernel_died:
                 report.unresponsive = stuck is not None
                 break
             skipped.add(stuck.index)

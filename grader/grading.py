@@ -168,7 +168,8 @@ def check_namespace(namespace: dict[str, Any], *, assignment: Assignment, exerci
 def _student(transport: Any, assignment: Assignment, settings: Settings) -> Student:
     return Student(transport, call_timeout=assignment.call_timeout(settings),
                    max_reply_bytes=settings.max_reply_bytes, max_reply_items=settings.max_reply_items,
-                   max_reply_depth=settings.max_reply_depth)
+                   max_reply_depth=settings.max_reply_depth,
+                   exercises=frozenset(e.id for e in assignment.manifest.exercises))
 
 
 def _run(assignment: Assignment, *, student: Student, reference: Any, seed: int, hidden: bool,

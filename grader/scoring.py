@@ -94,14 +94,19 @@ def _gated(exercise: str, outcomes: list[TestOutcome], *, strict: bool) -> list[
         verdicts[base] = verdicts.get(base, True) and o.passed
     gated = []
     for o in outcomes:
-        unknown = [g for g in o.counts_if if g not in verdicts]
+        # a gate is named as the student sees the test, or as its function is called (``test_`` and all)
+        names = [g if g in verdicts else g.removeprefix("test_") for g in o.counts_if]
+        unknown = [g for g in names if g not in verdicts]
         if unknown and strict:
             raise SuiteError(f"{exercise}: {o.name} counts_if unknown tests: {', '.join(unknown)}")
-        failing = [g for g in o.counts_if if verdicts.get(g) is False]
+        failing = [g for g in names if verdicts.get(g) is False]
         if o.passed and failing:
             gate = next(g for g in outcomes if g.name.split("[", 1)[0] == failing[0] and not g.passed)
-            o = dataclasses.replace(o, passed=False, ename=gate.ename, where=gate.where,
-                                    message=f"not counted while {failing[0]} fails: {gate.message}"[:500])
+            # a public test gated on a hidden one must not show the hidden test's name or message
+            why = ("not counted until the hidden tests of this exercise find a working answer"
+                   if gate.hidden and not o.hidden else f"not counted while {failing[0]} fails: {gate.message}")
+            o = dataclasses.replace(o, passed=False, ename=gate.ename, where=gate.where, message=why[:500],
+                                    budget_ran_out=gate.budget_ran_out)
         gated.append(o)
     return gated
 

@@ -10,7 +10,7 @@ from typing import Any
 import torch
 
 from grader.channel import ReplyDecoder, Transport, encode_value, parse_reply
-from grader.errors import ChannelError, StudentError, StudentTimeout, TimeBudgetSpent
+from grader.errors import ChannelError, StudentError, StudentTimeout, SuiteError, TimeBudgetSpent
 
 
 @dataclass(frozen=True)
@@ -79,8 +79,10 @@ class Student:
     """The student's notebook namespace. ``student.NAME(...)`` calls the notebook's ``NAME``."""
 
     def __init__(self, transport: Transport, *, call_timeout: float, max_reply_bytes: int,
-                 max_reply_items: int = 1_000_000, max_reply_depth: int = 32) -> None:
+                 max_reply_items: int = 1_000_000, max_reply_depth: int = 32,
+                 exercises: frozenset[str] | None = None) -> None:
         self._transport = transport
+        self._exercises = exercises  # the manifest's ids, for at_exercise (None: not checked)
         self._call_timeout = call_timeout
         self._max_reply_bytes = max_reply_bytes
         self._max_items = max_reply_items
@@ -117,6 +119,8 @@ class Student:
         each exercise's values from its own cell (the manifest's ``names`` and ``context``).
         Without such a snapshot (``grader check``, or no cell completed it) the live values answer.
         """
+        if self._exercises is not None and exercise not in self._exercises:
+            raise SuiteError(f"at_exercise({exercise!r}): not an exercise of this assignment")
         return ExerciseNames(self, exercise)
 
     def call(self, name: str, *args: Any, **kwargs: Any) -> Any:

@@ -183,7 +183,7 @@ class SuitePlugin:
             exercise=str(exercise.args[0]), name=name, weight=float(points.args[0]),
             passed=passed, hidden=hidden, message=message, ename=ename, where=where,
             budget_ran_out=ran_out or (previous.budget_ran_out if previous is not None else ""),
-            counts_if=tuple(str(name).removeprefix("test_") for m in item.iter_markers("counts_if") for name in m.args),
+            counts_if=tuple(str(name) for m in item.iter_markers("counts_if") for name in m.args),
         )
 
     def _message(self, item: pytest.Item, exc: BaseException) -> str:

@@ -89,3 +89,21 @@ def test_expect_close_never_prints_the_expected_values(seed: int) -> None:
         assert not {s for s in leaked if s in message}, message
         largest = float((g - e).abs()[torch.isfinite(g - e)].max())
         assert f"about {float(f'{largest:.0e}'):g} " in message  # one significant figure, no sign
+
+
+def test_expect_responsive_fails_a_constant_and_the_input_handed_back_but_not_a_real_attempt() -> None:
+    from grader.errors import SuiteError
+    from grader.expect import expect_responsive
+
+    inputs = [torch.tensor([1.0, 2.0]), torch.tensor([3.0, 5.0]), torch.tensor([0.5, -1.0])]
+    expected = [2 * x for x in inputs]
+    expect_responsive([3 * x for x in inputs], expected, inputs=inputs, what="f(x)")  # wrong, but it responds
+    expect_responsive([np.float64(x.sum()) for x in inputs], [x.sum() for x in inputs], what="sum")  # numpy scalars
+    with pytest.raises(AssertionError, match="the same whatever the input"):
+        expect_responsive([torch.zeros(2)] * 3, expected, inputs=inputs, what="f(x)")
+    with pytest.raises(AssertionError, match="its input handed back unchanged"):
+        expect_responsive(inputs, expected, inputs=inputs, what="f(x)")
+    with pytest.raises(AssertionError, match="2 answers where a correct solution gives 3"):
+        expect_responsive(expected[:2], expected, what="f(x)")  # counted from the student's answer
+    with pytest.raises(SuiteError):
+        expect_responsive(expected[:1], expected[:1], what="f(x)")  # one input proves nothing: the suite's bug

@@ -156,3 +156,17 @@ def test_a_timeout_says_what_ran_out_and_whether_every_exercise_was_graded() -> 
     graded = score_outcomes(MANIFEST, [outcome("one", passed=True)], status=SubmissionStatus.graded,
                             execution=ExecutionInfo(duration_s=1.0, cell_errors=[]))
     assert graded.execution.timeout is None
+
+
+def test_a_public_test_gated_on_a_hidden_one_shows_neither_its_name_nor_its_message() -> None:
+    public = TestOutcome(exercise="add", name="shape", weight=1.0, passed=True, hidden=False, message="",
+                         counts_if=("responds",))
+    exercise = score(gate("responds", passed=False), public)
+    assert exercise.tests[1].message == "not counted until the hidden tests of this exercise find a working answer"
+
+
+def test_a_gate_may_be_named_as_shown_or_as_its_function() -> None:
+    """``test_test_reports`` is shown as ``test_reports``: either name finds it."""
+    for name in ("test_reports", "test_test_reports"):
+        exercise = score(gate("test_reports", passed=False), gated("shape", name))
+        assert exercise.score == 0.0 and exercise.tests[1].message.startswith("not counted while test_reports fails")

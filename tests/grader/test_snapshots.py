@@ -57,7 +57,7 @@ SUITE = '''\
 import pytest
 import torch
 
-from grader.errors import StudentError
+from grader.errors import StudentError, SuiteError
 from grader.expect import expect
 from grader.student import Handle
 
@@ -80,6 +80,13 @@ def test_unknown_names_are_missing(student):
     expect(kept.has("loss") and not kept.has("unrelated"), "has() answers for the snapshot")
     with pytest.raises(StudentError, match="unrelated was not defined when the mse exercise was completed"):
         kept.get("unrelated")
+
+
+@pytest.mark.exercise("mse")
+@pytest.mark.points(1)
+def test_an_exercise_the_manifest_lacks_is_a_suite_error(student):
+    with pytest.raises(SuiteError, match="not an exercise of this assignment"):
+        student.at_exercise("typo")
 
 
 @pytest.mark.exercise("split")

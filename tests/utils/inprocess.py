@@ -57,7 +57,8 @@ def grade_in_process(nb: NotebookNode, *, assignment: Assignment, settings: Sett
                 errors.append(cell_error(nb, index, type(exc).__name__, str(exc)))
             snapshots.after_cell(namespace)
         student = Student(LocalTransport(namespace, snapshots), call_timeout=settings.call_timeout_s,
-                          max_reply_bytes=settings.max_reply_bytes)
+                          max_reply_bytes=settings.max_reply_bytes,
+                          exercises=frozenset(e.id for e in assignment.manifest.exercises))
         outcomes = run_suites([assignment.public_tests, assignment.hidden_tests], student=student,
                               reference=assignment.load_reference(), seed=secrets.randbits(63) if seed is None else seed,
                               hidden_root=assignment.hidden_tests, rootdir=assignment.exercise_dir.parent.parent,

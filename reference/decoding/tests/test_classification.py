@@ -76,7 +76,7 @@ def nll_inputs(gen):
 
 
 @pytest.mark.points(0)
-def test_answers_depend_on_the_inputs(student, gen):
+def test_net_depends_on_the_responses(student, gen):
     net, n_neurons, n_classes = classifier(student)
     fresh_weights(student, net, gen, 0.1)
     batch = draw(gen, 5, 30)
@@ -87,13 +87,6 @@ def test_answers_depend_on_the_inputs(student, gen):
         expected = [ref(r) for r in responses]
     expect_responsive(outputs, expected, inputs=responses, what=f"the output of net for {batch} random responses",
                       hint="net should compute its log probabilities from the responses")
-    loss_fn = loss_function(student)
-    pairs = [nll_inputs(gen) for _ in range(3)]
-    expect_responsive([loss_fn(log_probs, labels) for log_probs, labels in pairs],
-                      [F.nll_loss(log_probs, labels) for log_probs, labels in pairs],
-                      inputs=[log_probs for log_probs, _ in pairs],
-                      what="loss_fn(log_probs, classes) on random inputs",
-                      hint="loss_fn should compare the log probabilities with the classes")
 
 
 @pytest.mark.points(1.5)
@@ -134,7 +127,7 @@ def test_net_is_a_DeepNetSoftmax_with_20_hidden_units(student):
 
 
 @pytest.mark.points(1)
-@pytest.mark.counts_if("answers_depend_on_the_inputs")
+@pytest.mark.counts_if("net_depends_on_the_responses")
 def test_net_outputs_log_probabilities_of_each_class(student, gen):
     net, n_neurons, n_classes = classifier(student)
     fresh_weights(student, net, gen, 0.1)
@@ -148,7 +141,9 @@ def test_net_outputs_log_probabilities_of_each_class(student, gen):
 
 
 @pytest.mark.points(1.5)
-@pytest.mark.counts_if("answers_depend_on_the_inputs")
+# The exercise is the cell's two lines, net and loss_fn, graded together (as mse_loss's): the
+# tutorial's own loss next to a net that computes nothing is not a classifier.
+@pytest.mark.counts_if("net_depends_on_the_responses")
 def test_loss_fn_is_the_mean_negative_log_likelihood(student, gen):
     loss_fn = loss_function(student)
     for _ in range(3):

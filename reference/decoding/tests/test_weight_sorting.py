@@ -43,7 +43,8 @@ def sorted_and_W_in(student):
     kept = cell(student)
     got = kept.get("W_in_sorted")
     W_in = as_tensor(kept.get("W_in"), "W_in", None)
-    expect(W_in.dim() == 2, f"W_in should be a matrix (hidden units x neurons), got shape {tuple(W_in.shape)}")
+    expect(W_in.dim() == 2 and W_in.shape[0] >= 2,
+           f"W_in should be a matrix (hidden units x neurons), got shape {tuple(W_in.shape)}")
     return as_tensor(got, "W_in_sorted (hidden units x neurons)", tuple(W_in.shape)), W_in
 
 
