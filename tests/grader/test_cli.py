@@ -88,8 +88,9 @@ def test_grade_json_prints_exactly_the_result_contract(tmp_path: Path, toy_setti
     assert set(payload) == {"assignment", "status", "score", "max_score", "exercises", "execution"}
     assert set(payload["exercises"][0]) == {"id", "score", "max_score", "tests", "note"}
     assert set(payload["exercises"][0]["tests"][0]) == {"name", "points", "max_points", "passed", "hidden", "message"}
-    assert set(payload["execution"]) == {"duration_s", "cell_errors"}
+    assert set(payload["execution"]) == {"duration_s", "cell_errors", "timeout"}
     assert (payload["status"], payload["score"], payload["max_score"]) == ("graded", 4.0, 4.0)
+    assert payload["execution"]["timeout"] is None  # set only when the status is timeout
 
 
 @pytest.mark.slow
