@@ -11,11 +11,11 @@ from prometheus_client.registry import Collector
 from sqlalchemy import Engine
 
 from grader.service.db import session_scope
-from grader.service.submissions import queue_depth
+from grader.service.submissions import execution_counts, queue_depth
 
 
 class _QueueDepth(Collector):
-    """Read from the database at each scrape: the queue's truth lives there."""
+    """Read from the database at each scrape: the queue's truth lives there, and so do the results."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -23,7 +23,14 @@ class _QueueDepth(Collector):
     def collect(self) -> Iterator[GaugeMetricFamily]:
         with session_scope(self.engine) as session:
             depth = queue_depth(session)
+            runs = execution_counts(session)
         yield GaugeMetricFamily("grader_queue_depth", "submissions waiting to be graded", value=depth)
+        results = GaugeMetricFamily("grader_results_by_execution", "stored results by how their cells ran: "
+                                    "needed (demo cells skipped), fallback (a skipping run replaced by a full "
+                                    "one), full", labels=["execution"])
+        for run, count in runs.items():
+            results.add_metric([run], count)
+        yield results
 
 
 class _Broker(Collector):

@@ -26,6 +26,13 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _python_names(names: list[str]) -> list[str]:
+    bad = [n for n in names if not n.isidentifier()]
+    if bad:
+        raise ValueError(f"not Python names: {', '.join(map(repr, bad))}")
+    return names
+
+
 class ExerciseSpec(_Strict):
     """One graded exercise and the points it is worth."""
 
@@ -40,10 +47,7 @@ class ExerciseSpec(_Strict):
     @field_validator("names", "context")
     @classmethod
     def _identifiers(cls, names: list[str]) -> list[str]:
-        bad = [n for n in names if not n.isidentifier()]
-        if bad:
-            raise ValueError(f"not Python names: {', '.join(map(repr, bad))}")
-        return names
+        return _python_names(names)
 
     @property
     def completes(self) -> list[str]:
@@ -88,6 +92,21 @@ class Policy(_Strict):
         return value
 
 
+class Execution(_Strict):
+    """Which cells a grading runs."""
+
+    mode: Literal["needed", "full"] = Field("needed", description="needed: only the cells the graded names "
+                                            "depend on (grader.needs), with a full run whenever skipping could "
+                                            "explain a lost point; full: every cell")
+    needs: list[str] = Field(default=[], description="names the suites read besides each exercise's names and "
+                             "context (e.g. a DataLoader the notebook built)")
+
+    @field_validator("needs")
+    @classmethod
+    def _identifiers(cls, names: list[str]) -> list[str]:
+        return _python_names(names)
+
+
 class Manifest(_Strict):
     """The contents of ``exercises/<id>/manifest.toml``."""
 
@@ -97,6 +116,7 @@ class Manifest(_Strict):
     device: Literal["cpu", "gpu"] = "cpu"
     limits: Limits = Limits()
     policy: Policy = Policy()
+    execution: Execution = Execution()
     exercises: list[ExerciseSpec] = Field(min_length=1)
     data_files: list[DataFile] = []
     support_files: list[str] = Field(default=[], description="files or folders of exercises/<id>/ copied "
@@ -122,6 +142,12 @@ class Manifest(_Strict):
     @property
     def max_score(self) -> float:
         return sum(e.points for e in self.exercises)
+
+    @property
+    def needed_names(self) -> set[str]:
+        """Every notebook name the suites read: the exercises' names and context, and ``execution.needs``."""
+        names = {n for e in self.exercises for n in [*e.completes, *e.context]}
+        return names | set(self.execution.needs)
 
     @property
     def snapshot_plan(self) -> dict[str, dict[str, list[str]]]:

@@ -58,13 +58,13 @@ def notebooks_in(paths: Iterable[Path]) -> list[Path]:
 
 
 def grade_many(paths: list[Path], *, assignment: str, settings: Settings, jobs: int,
-               seed: int | None = None) -> Iterator[BatchItem]:
+               seed: int | None = None, full: bool = False) -> Iterator[BatchItem]:
     """Grade ``paths`` with ``jobs`` worker processes; yields each outcome as it finishes."""
     context = multiprocessing.get_context("spawn")  # no forked copies of this process's threads
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=start_worker,
                              initargs=(settings,)) as executor:
         pending: dict[Future[BatchItem], Path] = {
-            executor.submit(grade_file, path, assignment, seed): path for path in paths
+            executor.submit(grade_file, path, assignment, seed, full=full): path for path in paths
         }
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -115,11 +115,12 @@ def _die_with_parent() -> None:
 
 
 def grade_file(path: Path, assignment: str, seed: int | None = None, *,
-               executed_to: Path | None = None) -> BatchItem:
+               executed_to: Path | None = None, full: bool = False) -> BatchItem:
     """Grade one notebook file in a grading process (see ``start_worker``).
 
     ``executed_to``: also write the notebook as it ran there (outputs capped at
     ``settings.max_executed_notebook_bytes``), for the instructor's pages.
+    ``full``: run every cell, whatever the manifest's ``[execution] mode``.
     """
     assert _POOL is not None
     settings = _POOL.settings
@@ -131,7 +132,8 @@ def grade_file(path: Path, assignment: str, seed: int | None = None, *,
     except GraderError as exc:
         return BatchItem(path, None, str(exc))
     try:
-        result, executed = execute_and_grade(nb, assignment=target, seed=seed, settings=settings, pool=_POOL)
+        result, executed = execute_and_grade(nb, assignment=target, seed=seed, settings=settings, pool=_POOL,
+                                              full=full)
     except GraderError as exc:
         return BatchItem(path, None, str(exc))
     if executed_to is None:

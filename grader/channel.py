@@ -32,6 +32,17 @@ from grader.errors import ChannelError, KernelError, StudentError, StudentTimeou
 COMM_TARGET = "grader.channel"
 
 
+
+# Before the tests, the global generators the notebook imported start from one seed: what the
+# student's code draws while tested is then the same whichever cells ran (grader.needs).
+RESEED = (
+    "    for name, call in (('torch', 'manual_seed'), ('numpy.random', 'seed'), ('random', 'seed')):\n"
+    "        try:\n"
+    "            getattr(sys.modules[name], call)(0)\n"
+    "        except Exception:\n"
+    "            pass\n"
+)
+
 class Transport(Protocol):
     """Carries one JSON request to the student's side and its JSON reply back."""
 
@@ -84,6 +95,7 @@ class KernelTransport:
             f"        snapshots = getattr(sys.modules.get({SNAPSHOTS_MODULE!r}), 'current', None)\n"
             "    except Exception:\n"
             "        snapshots = None\n"
+            f"{RESEED}"
             f"    module.serve_comm(module.Agent(get_ipython().user_ns, snapshots), {COMM_TARGET!r})\n"
             f"__grader_boot__({_agent_source()!r}); del __grader_boot__\n"
         )

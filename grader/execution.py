@@ -78,8 +78,12 @@ class _CappedClient(NotebookClient):
 
 def execute_notebook(nb: NotebookNode, kernel: Kernel, *, cell_timeout: float,
                      total_timeout: float, startup_timeout: float,
-                     max_output_bytes: int = 1024 * 1024, setup_code: str | None = None) -> ExecutionReport:
+                     max_output_bytes: int = 1024 * 1024, setup_code: str | None = None,
+                     not_run: frozenset[int] = frozenset()) -> ExecutionReport:
     """Run every code cell in order within the time limits; never raises for the student's errors.
+
+    ``not_run`` are cells no grade depends on (``grader.needs``): they are skipped
+    and the executed notebook says so in their output.
 
     ``setup_code`` runs silently before the first cell (and again after a restart),
     e.g. to copy the data files into a sandboxed kernel's working directory.
@@ -99,7 +103,8 @@ def execute_notebook(nb: NotebookNode, kernel: Kernel, *, cell_timeout: float,
         kernel_name="grader",
     )
     started = time.monotonic()
-    skipped: set[int] = set()
+    mark_not_run(nb, not_run)
+    skipped: set[int] = set(not_run)
     stuck_errors: list[CellError] = []
     client.start_new_kernel_client()
     try:
@@ -110,7 +115,8 @@ def execute_notebook(nb: NotebookNode, kernel: Kernel, *, cell_timeout: float,
                                        deadline=started + total_timeout, total_timeout=total_timeout,
                                        report=report)
             # past the notebook's own limit a replay has no time left to run anything
-            if stuck is None or stuck.ename == NOTEBOOK_TIMEOUT or len(skipped) >= _MAX_REPLAYS or report.kernel_died:
+            if (stuck is None or stuck.ename == NOTEBOOK_TIMEOUT or len(skipped - not_run) >= _MAX_REPLAYS
+                    or report.kernel_died):
                 report.unresponsive = stuck is not None
                 break
             skipped.add(stuck.index)
@@ -184,6 +190,17 @@ def _run_cells(client: NotebookClient, nb: NotebookNode, *, skip: set[int], cell
             for out in cell.outputs if out.get("output_type") == "error"
         )
     return errors, None
+
+
+NOT_RUN_NOTE = "[grader: not run: no graded exercise depends on this cell]\n"
+
+
+def mark_not_run(nb: NotebookNode, cells: frozenset[int]) -> None:
+    """Show the cells a grading skipped as not run: no execution count, one line saying why."""
+    for index in cells:
+        cell = nb.cells[index]
+        cell.outputs = [new_output("stream", name="stdout", text=NOT_RUN_NOTE)]
+        cell.execution_count = None
 
 
 def cell_error(nb: NotebookNode, index: int, ename: str, evalue: Any = "", traceback: Any = None) -> CellError:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from contextlib import ExitStack
+from contextlib import AbstractContextManager, ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from grader.config import Settings, get_settings
 from grader.errors import ChannelError, KernelError, SuiteError
 from grader.execution import ExecutionReport, execute_notebook
 from grader.kernel import Kernel, blocking_client, interrupt, running_kernel
+from grader.needs import CellPlan, fallback_reason, plan_cells
 from grader.models import CellError, ExecutionInfo, GradeResult, SubmissionStatus
 from grader.notebook import prepare_for_grading, read_notebook_file
 from grader.pool import KernelPool
@@ -29,26 +30,26 @@ log = logging.getLogger(__name__)
 
 def grade_path(path: Path, *, assignment: str | Assignment, hidden: bool = True, seed: int | None = None,
                settings: Settings | None = None, pool: KernelPool | None = None,
-               sandboxed: bool | None = None) -> GradeResult:
+               sandboxed: bool | None = None, full: bool = False) -> GradeResult:
     """Validate the notebook file at ``path`` and grade it (see ``grade_notebook``)."""
     settings = settings or get_settings()
     target = assignment if isinstance(assignment, Assignment) else load_assignment(assignment, settings)
     nb = read_notebook_file(path, max_bytes=target.max_notebook_bytes(settings))
     return grade_notebook(nb, assignment=target, hidden=hidden, seed=seed, settings=settings, pool=pool,
-                          sandboxed=sandboxed)
+                          sandboxed=sandboxed, full=full)
 
 
 def grade_notebook(nb: NotebookNode, *, assignment: Assignment, hidden: bool = True, seed: int | None = None,
                    settings: Settings | None = None, pool: KernelPool | None = None,
-                   sandboxed: bool | None = None) -> GradeResult:
+                   sandboxed: bool | None = None, full: bool = False) -> GradeResult:
     """Grade a validated notebook (see ``execute_and_grade``)."""
     return execute_and_grade(nb, assignment=assignment, hidden=hidden, seed=seed, settings=settings, pool=pool,
-                             sandboxed=sandboxed)[0]
+                             sandboxed=sandboxed, full=full)[0]
 
 
 def execute_and_grade(nb: NotebookNode, *, assignment: Assignment, hidden: bool = True, seed: int | None = None,
                       settings: Settings | None = None, pool: KernelPool | None = None,
-                      sandboxed: bool | None = None) -> tuple[GradeResult, NotebookNode]:
+                      sandboxed: bool | None = None, full: bool = False) -> tuple[GradeResult, NotebookNode]:
     """Grade a validated notebook; returns the result and the notebook as executed (with outputs).
 
     Parameters
@@ -66,6 +67,11 @@ def execute_and_grade(nb: NotebookNode, *, assignment: Assignment, hidden: bool 
     sandboxed:
         Run the kernel under bubblewrap (default: ``settings.sandbox``). Only
         ``grader check`` on a student's own machine passes False.
+    full:
+        Run every cell, whatever the manifest's ``[execution] mode``. In ``needed``
+        mode only the cells the graded names depend on run (``grader.needs``); when
+        the skipping could explain a lost point, the notebook is graded again with
+        every cell in a fresh kernel, and that result counts (``execution.fallback``).
 
     Returns
     -------
@@ -75,26 +81,60 @@ def execute_and_grade(nb: NotebookNode, *, assignment: Assignment, hidden: bool 
         a sandbox limit that killed it is named in ``execution.cell_errors``.
     """
     settings = settings or get_settings()
-    if pool is not None:
-        kernels = pool.kernel()
-    else:
+    seed = secrets.randbits(63) if seed is None else seed
+    if pool is None:
         sandboxed = settings.sandbox if sandboxed is None else sandboxed
         if not sandboxed and hidden:
             warn_unsandboxed()
-        kernels = running_kernel(settings, sandboxed=sandboxed)
-    with kernels as kernel:
-        return grade_in_kernel(kernel, nb, assignment=assignment, hidden=hidden, seed=seed, settings=settings)
+
+    def kernels() -> AbstractContextManager[Kernel]:
+        return pool.kernel() if pool is not None else running_kernel(settings, sandboxed=bool(sandboxed))
+
+    plan = None if full else cell_plan(nb, assignment, settings)
+    with kernels() as kernel:
+        result, executed = grade_in_kernel(kernel, nb, assignment=assignment, hidden=hidden, seed=seed,
+                                           settings=settings, plan=plan)
+    reason = fallback_reason(plan, result) if plan is not None else ""
+    if not reason:
+        return result, executed
+    log.info("grading every cell: %s", reason)
+    with kernels() as kernel:
+        result, executed = grade_in_kernel(kernel, nb, assignment=assignment, hidden=hidden, seed=seed,
+                                           settings=settings)
+    return with_fallback(result, reason), executed
+
+
+def cell_plan(nb: NotebookNode, assignment: Assignment, settings: Settings) -> CellPlan | None:
+    """The cells a grading of ``nb`` runs; None for every cell (the manifest asks for a full run)."""
+    if assignment.manifest.execution.mode == "full":
+        return None
+    prepared, _ = prepare_for_grading(nb)
+    local = {Path(name).stem for name in [*assignment.manifest.support_files,
+                                          *(f.name for f in assignment.manifest.data_files)]}
+    return plan_cells(prepared, needed=assignment.manifest.needed_names, local_modules=local)
+
+
+def with_fallback(result: GradeResult, reason: str) -> GradeResult:
+    """A full run's result, saying why it replaced the run that skipped cells."""
+    return result.model_copy(update={"execution": result.execution.model_copy(update={"fallback": reason})})
 
 
 def grade_in_kernel(kernel: Kernel, nb: NotebookNode, *, assignment: Assignment, hidden: bool = True,
-                    seed: int | None = None, settings: Settings | None = None) -> tuple[GradeResult, NotebookNode]:
-    """The grading itself, in a kernel that is already started (it is left running)."""
+                    seed: int | None = None, settings: Settings | None = None,
+                    plan: CellPlan | None = None) -> tuple[GradeResult, NotebookNode]:
+    """The grading itself, in a kernel that is already started (it is left running).
+
+    ``plan`` names the cells to skip (``cell_plan``); by default every cell runs.
+    """
     settings = settings or get_settings()
     seed = secrets.randbits(63) if seed is None else seed
     nb, disarmed = prepare_for_grading(nb)
     if disarmed:
         log.info("disarmed network shell lines in cells %s", disarmed)
     reference = assignment.load_reference() if hidden else None
+    if plan is not None and plan.opaque:
+        log.info("grading every cell: %s", plan.opaque)
+    not_run = frozenset(plan.skipped) if plan is not None else frozenset()
     report = execute_notebook(
         nb, kernel, cell_timeout=assignment.cell_timeout(settings),
         total_timeout=assignment.total_timeout(settings),
@@ -102,6 +142,7 @@ def grade_in_kernel(kernel: Kernel, nb: NotebookNode, *, assignment: Assignment,
         max_output_bytes=settings.max_cell_output_bytes,
         setup_code="\n".join(filter(None, [kernel.stage(assignment, settings),
                                             snapshots_setup(assignment.manifest.snapshot_plan)])),
+        not_run=not_run,
     )
     if report.kernel_died:
         _name_the_limit(report, kernel.limit_exceeded())
@@ -113,7 +154,10 @@ def grade_in_kernel(kernel: Kernel, nb: NotebookNode, *, assignment: Assignment,
     status = _status(report) if reached else SubmissionStatus.error
     result = score_outcomes(
         assignment.manifest, outcomes, status=_budget_status(status, outcomes), require_all=hidden,
-        execution=ExecutionInfo(duration_s=report.duration_s, cell_errors=report.cell_errors),
+        execution=ExecutionInfo(duration_s=report.duration_s, cell_errors=report.cell_errors,
+                                mode="full" if plan is None or plan.opaque else "needed",
+                                skipped_cells=sorted(not_run),
+                                fallback=plan.opaque if plan is not None else ""),
     )
     return result, nb
 

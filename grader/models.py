@@ -104,9 +104,18 @@ class TimeoutInfo(_Model):
 class ExecutionInfo(_Model):
     """How executing the notebook went."""
 
+    model_config = ConfigDict(use_attribute_docstrings=True)
+
     duration_s: float
     cell_errors: list[CellError]
-    timeout: TimeoutInfo | None = None  # set when the status is ``timeout``
+    timeout: TimeoutInfo | None = None
+    """What ran out of time; set when the status is ``timeout``."""
+    mode: Literal["full", "needed"] = "full"
+    """``needed``: only the cells the graded names depend on ran; ``full``: every cell."""
+    skipped_cells: list[int] = []
+    """The cells a ``needed`` run skipped, as 0-based positions in the notebook's cells."""
+    fallback: str = ""
+    """Why a ``needed`` run was replaced by a full run in a fresh kernel ("" when it was not)."""
 
 
 class GradeResult(_Model):

@@ -90,6 +90,7 @@ class Student:
         self._until: float | None = None
         self._budget = ""
         self.budget_stop: TimeBudgetSpent | None = None  # the first call the budget stopped since limit_calls
+        self.names_read: set[str] = set()  # every notebook name the tests asked for (the manifest must list them)
 
     def __getattr__(self, name: str) -> _Name:
         if name.startswith("_"):
@@ -172,6 +173,8 @@ class Student:
     def _request(self, op: str, *, label: str, args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None,
                  **fields: Any) -> Any:
         request = {"op": op, "label": label, **fields}
+        if isinstance(fields.get("name"), str):
+            self.names_read.add(fields["name"])
         if args:
             request["args"] = [encode_value(a) for a in args]
         if kwargs:

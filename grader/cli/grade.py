@@ -37,6 +37,8 @@ def grade(
                                                  "(default: beside the notebook, NAME.result.json).",
                                                  metavar="DIR")] = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Notebooks graded at once.", metavar="N")] = _default_jobs(),
+    full: Annotated[bool, typer.Option("--full", help="Run every cell, even where the manifest's [execution] "
+                                       "mode skips those no grade depends on.")] = False,
 ) -> None:
     """Execute each notebook in a sandboxed kernel and grade it with the public and hidden tests.
 
@@ -45,7 +47,7 @@ def grade(
     """
     paths = guard(lambda: _existing(notebooks_in(notebooks)))
     if len(paths) == 1 and csv_path is None and out_dir is None:
-        result = guard(lambda: grade_path(paths[0], assignment=assignment, seed=seed))
+        result = guard(lambda: grade_path(paths[0], assignment=assignment, seed=seed, full=full))
         if as_json:
             sys.stdout.write(result.model_dump_json() + "\n")
         else:
@@ -57,7 +59,8 @@ def grade(
         fail("--json prints one result; with several notebooks use --out and --csv")
     settings = get_settings()
     guard(lambda: load_assignment(assignment, settings))
-    items = _grade_batch(paths, assignment=assignment, settings=settings, jobs=min(jobs, len(paths)), seed=seed)
+    items = _grade_batch(paths, assignment=assignment, settings=settings, jobs=min(jobs, len(paths)), seed=seed,
+                         full=full)
     for item in items:
         if item.result is not None:
             target = out_dir / f"{item.path.stem}.result.json" if out_dir else item.path.with_suffix(".result.json")
@@ -90,14 +93,15 @@ def _existing(paths: list[Path]) -> list[Path]:
 
 
 def _grade_batch(paths: list[Path], *, assignment: str, settings: Settings, jobs: int,
-                 seed: int | None) -> list[BatchItem]:
+                 seed: int | None, full: bool) -> list[BatchItem]:
     items: list[BatchItem] = []
     columns = (SpinnerColumn(), TextColumn("[progress.description]{task.description}"), BarColumn(),
                MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err) as progress:
         task = progress.add_task(f"grading {assignment} ({jobs} at once)", total=len(paths))
         try:
-            for item in grade_many(paths, assignment=assignment, settings=settings, jobs=jobs, seed=seed):
+            for item in grade_many(paths, assignment=assignment, settings=settings, jobs=jobs, seed=seed,
+                                   full=full):
                 items.append(item)
                 progress.advance(task)
                 score = f"{format_score(item.result.score)}/{format_score(item.result.max_score)}" if item.result else item.error

@@ -91,9 +91,19 @@ def print_result(result: GradeResult, *, public_only: bool = False) -> None:
         out.print(Text(f"timeout: {result.execution.timeout.message}", style))
 
 
+def _how_cells_ran(result: GradeResult) -> str:
+    """", 7 skipped (no grade depends on them)", or why every cell ran after all."""
+    execution = result.execution
+    if execution.fallback:
+        return f" (every cell: {execution.fallback})"
+    if execution.skipped_cells:
+        return f", {len(execution.skipped_cells)} skipped (no grade depends on them)"
+    return ""
+
+
 def _print_cell_errors(result: GradeResult) -> None:
     errors = result.execution.cell_errors
-    out.print(Text(f"cells ran in {result.execution.duration_s:.1f} s"
+    out.print(Text(f"cells ran in {result.execution.duration_s:.1f} s" + _how_cells_ran(result)
                    + ("; no cell raised an error" if not errors else "")))
     if not errors:
         return

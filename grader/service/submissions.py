@@ -260,6 +260,16 @@ def queue_depth(session: Session) -> int:
                               .where(Submission.status == SubmissionStatus.queued)) or 0)
 
 
+def execution_counts(session: Session) -> dict[str, int]:
+    """Stored results by how their cells ran: ``needed`` (cells skipped), ``fallback`` (a needed run
+    replaced by a full one), ``full``; results stored before the field existed count as ``full``."""
+    execution = Result.payload["execution"]
+    counts = {"needed": 0, "fallback": 0, "full": 0}
+    for mode, fallback in session.execute(select(execution["mode"].as_string(), execution["fallback"].as_string())):
+        counts["fallback" if fallback else ("needed" if mode == "needed" else "full")] += 1
+    return counts
+
+
 def visible_submission(session: Session, submission_id: str, user: User) -> Submission | None:
     """The submission if ``user`` may see it: its owner, or any instructor."""
     submission = session.get(Submission, submission_id)

@@ -83,6 +83,10 @@ def test_metrics_count_results_and_the_queue(server: Server) -> None:
     text = requests.get(f"{server.url}/metrics", timeout=30).text
     assert "grader_queue_depth" in text and "grader_grading_seconds_bucket" in text
     assert 'grader_results_total{status="graded"}' in text
+    # the completed notebook skipped its demo cells; no grading fell back to a full run
+    needed = next(line for line in text.splitlines() if line.startswith('grader_results_by_execution{execution="needed"}'))
+    assert float(needed.split()[-1]) >= 1
+    assert 'grader_results_by_execution{execution="fallback"} 0.0' in text
 
 
 def test_a_killed_server_finishes_the_running_submission_after_restart(tmp_path: Path) -> None:

@@ -7,7 +7,10 @@
 - each buggy variant loses points on its own exercise and only there;
 - each degenerate answer (a right-shaped constant, the input handed back, structure without a
   working forward) scores 0 on its exercise and leaves the others at full marks;
-- each valid alternative gets full marks.
+- each valid alternative gets full marks;
+- skipping the cells no grade depends on (``[execution] mode = "needed"``) changes no
+  verdict: every variant, alternative and original form is graded both ways, and the
+  verdicts (each test's pass and points) must be identical, exercise by exercise.
 
 The variant matrices run in process (``tests.utils.inprocess``) to stay fast; the
 real-kernel path is covered by the stub, completed and original-form gradings.
@@ -17,7 +20,7 @@ Assignment-specific checks live in ``test_<assignment>.py``.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pytest
 import torch
@@ -40,8 +43,6 @@ class Contract:
     exercises: list[str]
     # the error names the original form records offline; None: no original form is asked for
     original_form_errors: set[str] | None = None
-    # cells only demonstrating (plots, demo training) that the in-process matrix may skip
-    demo_cells: frozenset[str] = field(default_factory=frozenset)
 
 
 CONTRACTS = {
@@ -65,8 +66,6 @@ CONTRACTS = {
     ),
     "neural-learning": Contract(
         ["loss_i", "grad_loss_i", "gradient_descent", "batch_gradient_descent", "grad_func2", "sequential_func2"],
-        demo_cells=frozenset({"sigmoid-plot", "ex3-demo", "ex4-demo", "autodiff-example-check", "ex56-check",
-                              "network-demo"}),
     ),
 }
 WITH_ORIGINAL_FORM = [a for a, c in CONTRACTS.items() if c.original_form_errors is not None]
@@ -97,10 +96,19 @@ def _grade(assignment: str, nb: NotebookNode, settings: Settings) -> GradeResult
 
 
 def _grade_in_process(variant: Variant, settings: Settings) -> GradeResult:
+    """The variant graded as the manifest says (skipping what no grade needs), checked against a full run."""
     nb = complete_notebook(variant.assignment, {variant.exercise: variant.source})
-    skip = CONTRACTS[variant.assignment].demo_cells
-    nb.cells = [cell for cell in nb.cells if cell.get("id") not in skip]
-    return grade_in_process(nb, assignment=load_assignment(variant.assignment, settings), settings=settings)
+    assignment = load_assignment(variant.assignment, settings)
+    needed = grade_in_process(nb, assignment=assignment, settings=settings, seed=0)
+    if needed.execution.skipped_cells:  # else both runs are the same cells
+        full = grade_in_process(nb, assignment=assignment, settings=settings, seed=0, full=True)
+        assert verdicts(needed) == verdicts(full), f"skipped cells {needed.execution.skipped_cells}"
+    return needed
+
+
+def verdicts(result: GradeResult) -> dict[str, list[tuple[str, bool, float]]]:
+    """Each exercise's tests: name, passed, points."""
+    return {e.id: [(t.name, t.passed, t.points) for t in e.tests] for e in result.exercises}
 
 
 def _failures(result: GradeResult) -> list[tuple[str, str, str]]:
@@ -143,7 +151,13 @@ def test_original_tutorial_form_grades_offline(assignment: str, settings: Settin
     result = _grade(assignment, nb, settings)
     assert _failures(result) == []
     assert (result.status, result.score) == ("graded", result.max_score)
-    assert {e.ename for e in result.execution.cell_errors} == CONTRACTS[assignment].original_form_errors
+    assert result.execution.fallback == ""  # offline failures of kept cells are nothing a skipped cell explains
+    if not result.execution.skipped_cells:
+        assert {e.ename for e in result.execution.cell_errors} == CONTRACTS[assignment].original_form_errors
+    else:  # the cells that fail offline may be among those skipped; a full run records every one
+        full = grade_notebook(nb, assignment=load_assignment(assignment, settings), settings=settings, full=True)
+        assert verdicts(full) == verdicts(result)
+        assert {e.ename for e in full.execution.cell_errors} == CONTRACTS[assignment].original_form_errors
 
 
 @pytest.mark.parametrize("variant", _variants("buggy"), ids=lambda v: f"{v.assignment}:{v.id}")
@@ -193,7 +207,14 @@ def test_every_exercise_has_three_bugs_and_two_alternatives(assignment: str) -> 
         assert min(counts.values()) >= least, (kind, counts)
 
 
-def test_demo_cells_skipped_in_process_exist() -> None:
-    for assignment, contract in CONTRACTS.items():
-        ids = {cell.get("id") for cell in load_notebook(assignment).cells}
-        assert contract.demo_cells <= ids, assignment
+@pytest.mark.parametrize("assignment", sorted(CONTRACTS))
+def test_the_completed_notebook_skips_its_demo_cells(assignment: str, settings: Settings) -> None:
+    """Where the notebook has cells no grade reads, a needed run skips them, and scores the same."""
+    nb = complete_notebook(assignment)
+    target = load_assignment(assignment, settings)
+    names: set[str] = set()
+    needed = grade_in_process(nb, assignment=target, settings=settings, seed=0, names_read=names)
+    assert names <= target.manifest.needed_names, "the suites read names the manifest's [execution] needs lacks"
+    assert needed.execution.fallback == "" and needed.score == needed.max_score
+    if assignment in ("mlp-basics", "neural-learning"):  # their demos bind nothing graded
+        assert needed.execution.mode == "needed" and needed.execution.skipped_cells

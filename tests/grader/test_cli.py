@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -88,9 +89,32 @@ def test_grade_json_prints_exactly_the_result_contract(tmp_path: Path, toy_setti
     assert set(payload) == {"assignment", "status", "score", "max_score", "exercises", "execution"}
     assert set(payload["exercises"][0]) == {"id", "score", "max_score", "tests", "note"}
     assert set(payload["exercises"][0]["tests"][0]) == {"name", "points", "max_points", "passed", "hidden", "message"}
-    assert set(payload["execution"]) == {"duration_s", "cell_errors", "timeout"}
+    assert set(payload["execution"]) == {"duration_s", "cell_errors", "timeout", "mode", "skipped_cells", "fallback"}
     assert (payload["status"], payload["score"], payload["max_score"]) == ("graded", 4.0, 4.0)
     assert payload["execution"]["timeout"] is None  # set only when the status is timeout
+    assert (payload["execution"]["mode"], payload["execution"]["skipped_cells"]) == ("full", [])  # toy: every cell
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(240)
+def test_grade_skips_a_demo_cell_and_full_runs_it(tmp_path: Path, toy_settings: Settings) -> None:
+    """A course whose manifest says ``mode = "needed"``: the demo is skipped and said so; ``--full`` runs it."""
+    course = tmp_path / "course"
+    shutil.copytree(toy_settings.exercises_dir, course / "exercises")
+    shutil.copytree(toy_settings.reference_dir, course / "reference")
+    manifest = course / "exercises" / "toy" / "manifest.toml"
+    manifest.write_text(re.sub(r'mode = "full".*', 'mode = "needed"', manifest.read_text()))
+    settings = Settings(exercises_dir=course / "exercises", reference_dir=course / "reference",
+                        cache_dir=toy_settings.cache_dir)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in
+                                         (IMPORTS, ADD, SCALE, DOUBLER, "print('DEMO', add(1, 2))")])
+    path = _write(tmp_path, "nb.ipynb", nbformat.writes(nb).encode())
+    needed = json.loads(_run(["grade", str(path), "-a", "toy", "--json"], settings).stdout)["execution"]
+    assert (needed["mode"], needed["skipped_cells"], needed["fallback"]) == ("needed", [4], "")
+    full = json.loads(_run(["grade", str(path), "-a", "toy", "--json", "--full"], settings).stdout)["execution"]
+    assert (full["mode"], full["skipped_cells"]) == ("full", [])
+    shown = _run(["grade", str(path), "-a", "toy"], settings)
+    assert "1 skipped (no grade depends on them)" in shown.stdout and shown.returncode == 0
 
 
 @pytest.mark.slow

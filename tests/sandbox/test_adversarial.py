@@ -41,7 +41,7 @@ from pathlib import Path
 import pytest
 from nbformat import NotebookNode
 
-from grader.assignments import Assignment, load_assignment
+from grader.assignments import Assignment, Execution, load_assignment
 from grader.config import REPO_ROOT, MiB, Settings
 from grader.errors import GraderError
 from grader.grading import execute_and_grade
@@ -143,12 +143,12 @@ class Arena:
         self.assignment = assignment
         self.canaries = canaries
 
-    def grade(self, *cells: str) -> Graded:
+    def grade(self, *cells: str, assignment: Assignment | None = None) -> Graded:
         """Grade a toy notebook of ``cells``; check that no canary leaked and that its sandbox is gone."""
         taken = self.pool.idle[0].sandbox if self.pool.idle else None
         cgroups = list(taken.cgroup.dirs.values()) if taken is not None and taken.cgroup is not None else []
-        result, nb = execute_and_grade(toy_notebook(*cells), assignment=self.assignment, settings=self.settings,
-                                       pool=self.pool)
+        result, nb = execute_and_grade(toy_notebook(*cells), assignment=assignment or self.assignment,
+                                       settings=self.settings, pool=self.pool)
         graded = Graded(result, nb)
         self.assert_no_leak(graded)
         if taken is not None:  # nothing of the kernel outlives its submission on the host
@@ -1029,6 +1029,32 @@ def test_lying_return_values_earn_nothing(arena: Arena, name: str) -> None:
     assert graded.lines(ATTACK, "DEFINED") == ["DEFINED"] and graded.errors == []
     assert (graded.status, graded.scores) == ("graded", MOSTLY_RIGHT_SCORES), graded.result
     arena.assert_next_is_normal()
+
+
+SKIPPABLE_DEMO = "demo = [add(torch.ones(2), torch.ones(2)) for _ in range(3)]\nprint('DEMO', len(demo))"
+
+
+@pytest.mark.parametrize("attack", [*(f"forgery:{n}" for n in FORGERIES), *(f"liar:{n}" for n in LIARS)])
+def test_skipping_demo_cells_changes_no_verdict_of_an_attack(arena: Arena, attack: str) -> None:
+    """Every forgery and lying answer, graded with the demo cells skipped and with every cell: same verdicts.
+
+    The toy runs every cell by its manifest; here it is graded in ``needed`` mode too,
+    with a demo cell no grade depends on after the solution.
+    """
+    kind, name = attack.split(":")
+    cells = ((IMPORTS, FORGERIES[name][0], *ALL_WRONG) if kind == "forgery"
+             else (IMPORTS, "print('DEFINED')", LIARS[name], SCALE, DOUBLER))
+    cells = (*cells, SKIPPABLE_DEMO)
+    manifest = arena.assignment.manifest.model_copy(update={"execution": Execution(mode="needed")})
+    needed_toy = Assignment(manifest=manifest, exercise_dir=arena.assignment.exercise_dir,
+                            reference_dir=arena.assignment.reference_dir)
+    needed = arena.grade(*cells, assignment=needed_toy)
+    full = arena.grade(*cells)
+    assert needed.result.execution.mode == "needed" and len(cells) - 1 in needed.result.execution.skipped_cells
+    verdicts = [{e.id: [(t.name, t.passed, t.points) for t in e.tests] for e in g.result.exercises}
+                for g in (needed, full)]
+    assert verdicts[0] == verdicts[1]
+    assert (needed.status, needed.score) == (full.status, full.score)
 
 
 def test_lying_about_structure_earns_nothing(arena: Arena) -> None:

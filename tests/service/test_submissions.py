@@ -15,8 +15,8 @@ from grader.errors import DeadlinePassed, TooManySubmissions
 from grader.models import SubmissionStatus
 from grader.service.db import session_scope
 from grader.service.records import Result, Submission, utcnow
-from grader.service.submissions import (claim, counting_submissions, finish, queued_ids, recover, regrade_assignment,
-                                        regrade_submission, renew_leases, requeue)
+from grader.service.submissions import (claim, counting_submissions, execution_counts, finish, queued_ids, recover,
+                                        regrade_assignment, regrade_submission, renew_leases, requeue)
 from tests.utils.records import add_student, grade, set_policy, submit, toy_result
 from tests.utils.toy import toy_bytes
 
@@ -177,3 +177,15 @@ def test_a_collapsed_failure_is_grouped_by_its_exercise_note() -> None:
     rows = verdict_rows(result)
     assert [(r.name, r.message) for r in rows] == [("a", "not finished: add raises NotImplementedError"),
                                                    ("b", "not finished: add raises NotImplementedError"), ("c", "")]
+
+
+def test_results_are_counted_by_how_their_cells_ran(engine: Engine, settings: Settings) -> None:
+    """/metrics reports how many gradings skipped cells, and how many fell back to every cell."""
+    runs = [{"mode": "needed", "skipped_cells": [3, 5]}, {"mode": "full", "fallback": "In [4] raised NameError"},
+            {"mode": "full"}, {"mode": "needed", "skipped_cells": [2]}]
+    for number, update in enumerate(runs):
+        result = toy_result(4.0)
+        result = result.model_copy(update={"execution": result.execution.model_copy(update=update)})
+        grade(engine, submit(engine, settings, add_student(engine, f"student{number}@example.org")), result)
+    with session_scope(engine) as session:
+        assert execution_counts(session) == {"needed": 2, "fallback": 1, "full": 1}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import secrets
 import tempfile
 import warnings
@@ -21,6 +22,8 @@ from typing import Any
 
 import matplotlib
 import matplotlib.pyplot as plt
+import numpy as np
+import torch
 from nbformat import NotebookNode
 
 from grader.agent import Snapshots
@@ -28,6 +31,8 @@ from grader.assignments import Assignment, build_data_files, stage_workdir
 from grader.channel import LocalTransport
 from grader.config import Settings
 from grader.execution import cell_error
+from grader.grading import cell_plan, with_fallback
+from grader.needs import CellPlan, fallback_reason
 from grader.models import ExecutionInfo, GradeResult
 from grader.scoring import score_outcomes
 from grader.student import Student
@@ -35,8 +40,24 @@ from grader.suites import run_suites
 
 
 def grade_in_process(nb: NotebookNode, *, assignment: Assignment, settings: Settings,
-                     seed: int | None = None) -> GradeResult:
-    """Run the code cells with ``exec`` in a fresh namespace, then the public and hidden suites."""
+                     seed: int | None = None, full: bool = False, names_read: set[str] | None = None) -> GradeResult:
+    """Run the code cells with ``exec`` in a fresh namespace, then the public and hidden suites.
+
+    As real grading does, only the cells the graded names need run unless ``full``
+    or the manifest says otherwise, with a full run when the skipping could explain a lost point.
+    """
+    seed = secrets.randbits(63) if seed is None else seed
+    plan = None if full else cell_plan(nb, assignment, settings)
+    result = _grade_once(nb, assignment=assignment, settings=settings, seed=seed, plan=plan, names_read=names_read)
+    reason = fallback_reason(plan, result) if plan is not None else ""
+    if reason:
+        return with_fallback(_grade_once(nb, assignment=assignment, settings=settings, seed=seed, plan=None), reason)
+    return result
+
+
+def _grade_once(nb: NotebookNode, *, assignment: Assignment, settings: Settings, seed: int,
+                plan: CellPlan | None, names_read: set[str] | None = None) -> GradeResult:
+    skipped = frozenset(plan.skipped) if plan is not None else frozenset()
     matplotlib.use("Agg")
     plt.close("all")  # one pyplot per process here, one per kernel in real grading
     namespace: dict[str, Any] = {"__name__": "__main__"}
@@ -48,7 +69,7 @@ def grade_in_process(nb: NotebookNode, *, assignment: Assignment, settings: Sett
         warnings.simplefilter("ignore", DeprecationWarning)  # and library deprecations stay quiet
         stage_workdir(assignment, Path(workdir), settings)
         for index, cell in enumerate(nb.cells):
-            if cell.cell_type != "code":
+            if cell.cell_type != "code" or index in skipped:
                 continue
             source = "\n".join(line for line in cell.source.split("\n") if not line.lstrip().startswith(("!", "%")))
             try:
@@ -56,15 +77,23 @@ def grade_in_process(nb: NotebookNode, *, assignment: Assignment, settings: Sett
             except Exception as exc:
                 errors.append(cell_error(nb, index, type(exc).__name__, str(exc)))
             snapshots.after_cell(namespace)
+        torch.manual_seed(0)  # as the kernel's agent does before the tests (grader.channel.RESEED)
+        np.random.seed(0)
+        random.seed(0)
         student = Student(LocalTransport(namespace, snapshots), call_timeout=settings.call_timeout_s,
                           max_reply_bytes=settings.max_reply_bytes,
                           exercises=frozenset(e.id for e in assignment.manifest.exercises))
         outcomes = run_suites([assignment.public_tests, assignment.hidden_tests], student=student,
-                              reference=assignment.load_reference(), seed=secrets.randbits(63) if seed is None else seed,
+                              reference=assignment.load_reference(), seed=seed,
                               hidden_root=assignment.hidden_tests, rootdir=assignment.exercise_dir.parent.parent,
                               data_files={p.name: p for p in build_data_files(assignment, settings)})
+        if names_read is not None:
+            names_read |= student.names_read
+    mode = "full" if plan is None or plan.opaque else "needed"
     return score_outcomes(assignment.manifest, outcomes, status="graded",
-                          execution=ExecutionInfo(duration_s=0.0, cell_errors=errors))
+                          execution=ExecutionInfo(duration_s=0.0, cell_errors=errors, mode=mode,
+                                                  skipped_cells=sorted(skipped),
+                                                  fallback=plan.opaque if plan is not None else ""))
 
 
 @contextlib.contextmanager
