@@ -1050,7 +1050,8 @@ def test_skipping_demo_cells_changes_no_verdict_of_an_attack(arena: Arena, attac
                             reference_dir=arena.assignment.reference_dir)
     needed = arena.grade(*cells, assignment=needed_toy)
     full = arena.grade(*cells)
-    assert needed.result.execution.mode == "needed" and len(cells) - 1 in needed.result.execution.skipped_cells
+    assert needed.result.execution.mode == "needed" and needed.result.execution.fallback == ""
+    # (the demo runs where add hands a class of the cell to a call: the analysis counts that as a change)
     verdicts = [{e.id: [(t.name, t.passed, t.points) for t in e.tests] for e in g.result.exercises}
                 for g in (needed, full)]
     assert verdicts[0] == verdicts[1]
