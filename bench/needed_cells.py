@@ -19,8 +19,6 @@ Then the median speed-up over the notebooks. Any verdict that differs is a bug.
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import inspect
 import os
 import statistics
 import sys
@@ -36,20 +34,7 @@ from grader.assignments import list_assignments, load_assignment  # noqa: E402
 from grader.grading import grade_notebook  # noqa: E402
 from grader.models import GradeResult  # noqa: E402
 from grader.needs import cell_facts  # noqa: E402
-from tests.utils.notebooks import list_variants  # noqa: E402
-
-
-def with_demos(assignment_id: str) -> NotebookNode | None:
-    path = REPO / "tests" / "files" / assignment_id / "make_original.py"
-    if not path.is_file():
-        return None
-    spec = importlib.util.spec_from_file_location(f"make_original_{assignment_id.replace('-', '_')}", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    build = module.build
-    nb: NotebookNode = build(demos=True) if "demos" in inspect.signature(build).parameters else build()
-    return nb
+from tests.utils.notebooks import list_variants, original_form_with_demos  # noqa: E402
 
 
 def losing(assignment_id: str, nb: NotebookNode) -> tuple[str, NotebookNode]:
@@ -93,7 +78,7 @@ def main() -> None:
           f"{'score':>11}  same verdicts  fallback")
     speedups: list[float] = []
     for assignment_id in args.assignments or list_assignments():
-        form = with_demos(assignment_id)
+        form = original_form_with_demos(assignment_id)
         if form is None:
             continue
         bug, buggy = losing(assignment_id, form)

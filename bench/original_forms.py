@@ -15,8 +15,6 @@ timeout line a student reads; then p50 and p95 over every grading.
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import inspect
 import statistics
 import sys
 import time
@@ -28,19 +26,7 @@ sys.path.insert(0, str(REPO))
 from grader.assignments import list_assignments, load_assignment  # noqa: E402
 from grader.grading import grade_notebook  # noqa: E402
 from grader.scoring import format_score  # noqa: E402
-
-
-def with_demos(assignment_id: str):  # type: ignore[no-untyped-def]
-    """The completed original form with the tutorial's demo run lengths; None when there is none."""
-    path = REPO / "tests" / "files" / assignment_id / "make_original.py"
-    if not path.is_file():
-        return None
-    spec = importlib.util.spec_from_file_location(f"make_original_{assignment_id.replace('-', '_')}", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    build = module.build
-    return build(demos=True) if "demos" in inspect.signature(build).parameters else build()
+from tests.utils.notebooks import original_form_with_demos  # noqa: E402
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -56,7 +42,7 @@ def main() -> None:
     everything: list[float] = []
     print(f"{'assignment':<16}{'runs':>5}{'p50 s':>8}{'max s':>8}{'cells s':>9}  {'status':<8}{'score':>7}  timeout")
     for assignment_id in args.assignments or list_assignments():
-        nb = with_demos(assignment_id)
+        nb = original_form_with_demos(assignment_id)
         if nb is None:
             continue
         assignment = load_assignment(assignment_id)

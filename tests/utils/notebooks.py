@@ -15,6 +15,9 @@ The cell that completes an exercise is its def or class in
 
 from __future__ import annotations
 
+import importlib.util
+import inspect
+
 import ast
 import tomllib
 from dataclasses import dataclass
@@ -143,6 +146,21 @@ def _patched(source: str, variant: dict[str, Any]) -> str:
 def original_form_notebook(assignment: str) -> NotebookNode:
     """A completed notebook in the tutorial's original form (pip cells, widgets, remote styles...)."""
     return nbformat.read(FILES / assignment / "original-form.ipynb", as_version=4)
+
+
+def original_form_with_demos(assignment: str) -> NotebookNode | None:
+    """The completed original form with the tutorial's own demo run lengths (``make_original.build(demos=True)``);
+    None for an assignment without one. The test suite grades the shortened, checked-in form."""
+    path = FILES / assignment / "make_original.py"
+    if not path.is_file():
+        return None
+    spec = importlib.util.spec_from_file_location(f"make_original_{assignment.replace('-', '_')}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    build = module.build
+    nb: NotebookNode = build(demos=True) if "demos" in inspect.signature(build).parameters else build()
+    return nb
 
 
 def assemble_original_form(sources: list[tuple[str, str]], *, colab: bool = True) -> NotebookNode:
