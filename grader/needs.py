@@ -70,6 +70,7 @@ class CellFacts:
     imports_only: bool = False  # it imports at its top level: imports always run, with their cell
     functions: dict[str, tuple[set[str], set[str]]] = field(default_factory=dict)  # name -> (free names, effects)
     aliases: dict[str, str] = field(default_factory=dict)  # ``f = g`` at the top level: f -> g
+    derived: dict[str, set[str]] = field(default_factory=dict)  # a name it binds -> names whose objects it may share
 
 
 @dataclass(frozen=True)
@@ -222,7 +223,27 @@ class _Reader:
         if (isinstance(node, ast.Assign) and isinstance(node.value, ast.Name)
                 and all(isinstance(t, ast.Name) for t in node.targets)):
             facts.aliases.update({t.id: node.value.id for t in node.targets if isinstance(t, ast.Name)})
+        self.shared(node)
         self.executed(node)
+
+    def shared(self, node: ast.stmt) -> None:
+        """``w = net.weight``, ``first = items[0]``, ``for row in rows``: changing the new name may change the old."""
+        pairs: list[tuple[list[ast.expr], ast.expr | None]] = []
+        if isinstance(node, ast.Assign):
+            pairs.append((list(node.targets), node.value))
+        elif isinstance(node, ast.AnnAssign | ast.AugAssign):
+            pairs.append(([node.target], node.value))
+        elif isinstance(node, ast.For | ast.AsyncFor):
+            pairs.append(([node.target], node.iter))
+        elif isinstance(node, ast.With | ast.AsyncWith):
+            pairs.extend(([item.optional_vars], item.context_expr) for item in node.items if item.optional_vars)
+        for targets, value in pairs:
+            sources = _referenced(value) if value is not None else set()
+            if not sources:
+                continue
+            for target in targets:
+                for bound in (n.id for n in ast.walk(target) if isinstance(n, ast.Name)):
+                    self.facts.derived.setdefault(bound, set()).update(sources - {bound})
 
     def imports(self, node: ast.Import | ast.ImportFrom) -> None:
         facts = self.facts
@@ -373,10 +394,31 @@ def _add_call_effects(facts: list[CellFacts], libraries: set[str]) -> None:
             if not inherited <= effects[name]:
                 effects[name] |= inherited
                 changed = True
+    shares: dict[str, set[str]] = {}
     for fact in facts:
-        fact.mutates = (fact.mutates | set().union(*(effects.get(n, set()) for n in fact.loads))) & variables
+        for name, sources in fact.derived.items():
+            shares.setdefault(name, set()).update(sources & variables)
+    for fact in facts:
+        mutated = (fact.mutates | set().union(*(effects.get(n, set()) for n in fact.loads))) & variables
+        fact.mutates = _reachable(mutated, shares)  # changing a name may change what it shares objects with
         for alias, original in fact.aliases.items():  # ``step = train``: calling it does what train does
             effects.setdefault(alias, set()).update(effects.get(original, set()))
+
+
+def _reachable(names: set[str], edges: dict[str, set[str]]) -> set[str]:
+    found, todo = set(names), list(names)
+    while todo:
+        for other in edges.get(todo.pop(), set()) - found:
+            found.add(other)
+            todo.append(other)
+    return found
+
+
+def _referenced(value: ast.expr) -> set[str]:
+    """The names an expression's value may hold objects of: all it reads but the functions it calls by name."""
+    callees = {id(n.func) for n in ast.walk(value) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+    return {n.id for n in ast.walk(value)
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and id(n) not in callees}
 
 
 def _imported_generators(tree: ast.Module) -> set[str]:

@@ -195,3 +195,11 @@ def test_grading_needed_cells_in_a_kernel(toy_settings: Settings) -> None:
     full = grade_notebook(nb, assignment=toy, settings=toy_settings, full=True)
     assert (full.execution.mode, full.execution.skipped_cells) == ("full", [])
     assert _verdicts(full) == _verdicts(result)
+
+
+def test_changing_a_name_that_shares_an_object_with_a_needed_one_runs() -> None:
+    cells = ("FACTORS = [2]", "def scale(x, k):\n    return x * k * FACTORS[0] / 2", "alias = FACTORS",
+             "alias.append(5)", "first = FACTORS[0:1]\nfirst.clear()", "for row in [FACTORS]:\n    row.insert(0, 3)",
+             "copy = list(range(3))\ncopy.append(1)")
+    plan = _plan(*cells, needed={"scale"})
+    assert plan.run == {0, 1, 2, 3, 4, 5} and plan.skipped == (6,)
