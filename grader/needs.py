@@ -219,6 +219,9 @@ class _Reader:
             free, effects = _free_names(node)
             facts.late_loads |= free  # read when it is called: by the tests, at the end
             facts.functions[node.name] = (free, effects)
+            if isinstance(node, ast.ClassDef):  # a class body runs as it is defined
+                facts.loads |= free
+                facts.mutates |= effects
             return
         if (isinstance(node, ast.Assign) and isinstance(node.value, ast.Name)
                 and all(isinstance(t, ast.Name) for t in node.targets)):
@@ -274,7 +277,16 @@ class _Reader:
             return
         if isinstance(node, ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             facts.late_loads |= _free_names(node)[0]  # its body runs when it is called
+            if isinstance(node, ast.Lambda):
+                for default in [*node.args.defaults, *(d for d in node.args.kw_defaults if d is not None)]:
+                    self.executed(default)  # its defaults run now
             return
+        if isinstance(node, ast.MatchAs | ast.MatchStar) and node.name:
+            facts.binds.add(node.name)
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            facts.binds.add(node.rest)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            facts.binds.add(node.name)
         if isinstance(node, ast.Call) and self.call(node):
             return  # a magic read through: its code, not the get_ipython() call, is what runs
         if isinstance(node, ast.Attribute | ast.Subscript) and not isinstance(node.ctx, ast.Load):
@@ -334,9 +346,13 @@ class _Reader:
         return False
 
     def seeded(self, node: ast.Call) -> set[str]:
+        """The global generators a seeding call resets (a tutorial's ``set_seed`` seeds all three)."""
         root = _root(node.func)
-        if root is None or isinstance(node.func, ast.Name):
-            return {"torch", "numpy", "random"} if _called_name(node.func) != "seed" else set()  # set_seed(...)
+        name = _called_name(node.func)
+        if isinstance(node.func, ast.Name):
+            return {"torch"} if name == "manual_seed" else (set() if name == "seed" else {"torch", "numpy", "random"})
+        if root is None or "cuda" in ast.unparse(node.func):  # torch.cuda's generators are not the CPU's
+            return set()
         module = {"np": "numpy"}.get(root, root)
         return {_GENERATORS[module]} if module in _GENERATORS else set()
 

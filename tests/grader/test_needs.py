@@ -203,3 +203,11 @@ def test_changing_a_name_that_shares_an_object_with_a_needed_one_runs() -> None:
              "copy = list(range(3))\ncopy.append(1)")
     plan = _plan(*cells, needed={"scale"})
     assert plan.run == {0, 1, 2, 3, 4, 5} and plan.skipped == (6,)
+
+
+def test_bindings_outside_assignments_count() -> None:
+    for source in ("match 1:\n    case scale:\n        pass", "try:\n    1 / 0\nexcept Exception as scale:\n    pass",
+                   "class Demo:\n    FACTORS.append(1)", "f = lambda x=FACTORS.append(1): x", "del scale",
+                   "for scale in [1]:\n    pass", "with open('x') as scale:\n    pass", "(scale := 3)"):
+        facts = cell_facts(0, source)
+        assert {"scale", "FACTORS"} & (facts.binds | facts.mutates), source
