@@ -44,7 +44,10 @@ _DYNAMIC_NAMES = frozenset({"globals", "locals", "vars", "exec", "eval", "__buil
                             "get_ipython", "importlib", "sys", "setattr", "delattr", "compile"})
 # A call on a library module that changes the library's global state ("torch.set_default_dtype").
 _STATE_CALL = re.compile(r"^(set_|use_|enable|disable|filterwarnings|simplefilter|chdir|putenv|register|"
-                         r"seed$|manual_seed|init_|config)")
+                         r"seed$|manual_seed|init_|config|seterr)")
+# Calls that read through an iterable they are given (and so draw from a DataLoader, consume an iterator).
+_ITERATING_CALLS = frozenset({"list", "tuple", "set", "frozenset", "dict", "sorted", "sum", "min", "max", "any", "all",
+                              "enumerate", "zip", "reversed", "next", "iter"})
 _SEED_CALLS = frozenset({"seed", "manual_seed", "manual_seed_all", "set_seed", "seed_everything", "seed_all"})
 # The global generators a notebook can draw from, by the module that owns each.
 _GENERATORS = {"torch": "torch", "numpy": "numpy", "random": "random"}
@@ -70,6 +73,7 @@ class CellFacts:
     imports_only: bool = False  # it imports at its top level: imports always run, with their cell
     functions: dict[str, tuple[set[str], set[str]]] = field(default_factory=dict)  # name -> (free names, effects)
     aliases: dict[str, str] = field(default_factory=dict)  # ``f = g`` at the top level: f -> g
+    called: set[str] = field(default_factory=set)  # names it calls directly
     derived: dict[str, set[str]] = field(default_factory=dict)  # a name it binds -> names whose objects it may share
 
 
@@ -95,16 +99,23 @@ def plan_cells(nb: NotebookNode, *, needed: Iterable[str], local_modules: Iterab
     ``local_modules`` are the module names of the files the kernel's working
     directory holds (data and support files): a star import from one is opaque.
     """
+    try:
+        return _plan(nb, needed=set(needed), local_modules=set(local_modules))
+    except (RecursionError, RuntimeError, ValueError, MemoryError) as exc:  # a cell too deep or odd to read
+        return CellPlan.everything(nb, f"the analysis could not read the notebook ({type(exc).__name__})")
+
+
+def _plan(nb: NotebookNode, *, needed: set[str], local_modules: set[str]) -> CellPlan:
     sources = {index: nb.cells[index].source for index in _code_cells(nb)}
     trees = {index: _parse(source) for index, source in sources.items()}
-    libraries = _library_names(tree for tree in trees.values() if tree is not None)
-    facts = [cell_facts(index, sources[index], local_modules=set(local_modules), libraries=libraries,
+    libraries = _library_names((tree for tree in trees.values() if tree is not None), local_modules)
+    facts = [cell_facts(index, sources[index], local_modules=local_modules, libraries=libraries,
                         tree=trees[index]) for index in sources]
     opaque = next((f for f in facts if f.opaque), None)
     if opaque is not None:
         return CellPlan.everything(nb, f"code cell {_number(nb, opaque.index)}: {opaque.opaque}")
     _add_call_effects(facts, libraries)
-    generators = set().union(*(_imported_generators(tree) for tree in trees.values() if tree is not None))
+    generators = set(_GENERATORS.values())  # a library draws from numpy's or random's without the notebook importing them
     end = len(facts)
     wanted = dict.fromkeys(needed, end)  # name -> the last position (in ``facts``) a kept cell needs it at
     kept: set[int] = set()
@@ -179,13 +190,19 @@ def _parse(source: str) -> ast.Module | None:
         return None
 
 
-def _library_names(trees: Iterable[ast.Module]) -> set[str]:
-    """Names bound by imports and by nothing else: modules and library objects, not the notebook's variables."""
+def _library_names(trees: Iterable[ast.Module], local_modules: set[str] | None = None) -> set[str]:
+    """Names bound by imports and by nothing else: modules and library objects, not the notebook's variables.
+
+    What the notebook imports from its own files (``from data import X_train``) is its data, not a library's.
+    """
     imported: set[str] = set()
     assigned: set[str] = set()
     for tree in trees:
         for node in ast.walk(tree):
-            if isinstance(node, ast.alias) and node.name != "*":
+            if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").split(".")[0]
+                                                     in (local_modules or set())):
+                assigned.update(a.asname or a.name for a in node.names)
+            elif isinstance(node, ast.alias) and node.name != "*":
                 imported.add((node.asname or node.name).split(".")[0])
             elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
                 assigned.add(node.id)
@@ -216,6 +233,9 @@ class _Reader:
             for part in [*node.decorator_list, *_defaults(node), *getattr(node, "bases", []),
                          *[k.value for k in getattr(node, "keywords", [])]]:
                 self.executed(part)
+            for decorator in node.decorator_list:  # ``@registry.add`` hands the function to registry
+                if _target(decorator) is not None and _target(decorator) not in self.modules:
+                    facts.mutates.add(str(_target(decorator)))
             free, effects = _free_names(node)
             facts.late_loads |= free  # read when it is called: by the tests, at the end
             facts.functions[node.name] = (free, effects)
@@ -275,7 +295,14 @@ class _Reader:
             else:
                 facts.binds.add(node.id)
             return
-        if isinstance(node, ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        if isinstance(node, ast.Import | ast.ImportFrom):  # inside an if or a try: still an import
+            self.imports(node)
+            facts.imports_only = True
+            return
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):  # defined inside an if or a try
+            self.statement(node)
+            return
+        if isinstance(node, ast.Lambda):
             facts.late_loads |= _free_names(node)[0]  # its body runs when it is called
             if isinstance(node, ast.Lambda):
                 for default in [*node.args.defaults, *(d for d in node.args.kw_defaults if d is not None)]:
@@ -293,6 +320,11 @@ class _Reader:
             self.assigned(node)
         elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
             facts.loads.add(node.target.id)
+            facts.mutates.add(node.target.id)  # ``w *= 0`` changes a tensor or a list in place
+        elif isinstance(node, ast.For | ast.AsyncFor | ast.comprehension):
+            facts.draws = True  # iterating a DataLoader (or any iterator) may draw and consume it
+            if _target(node.iter) is not None:
+                facts.mutates.add(str(_target(node.iter)))
         elif isinstance(node, ast.NamedExpr):
             facts.binds.add(node.target.id)
         for child in ast.iter_child_nodes(node):
@@ -327,9 +359,10 @@ class _Reader:
                 facts.opaque = facts.opaque or f"{name} with an attribute named at run time"
             else:
                 facts.touched.add(attribute.value)
-        if name in _SEED_CALLS and not facts.draws:
-            facts.reseeds |= self.seeded(node)
-        elif name not in _PURE_CALLS or not isinstance(node.func, ast.Name):
+        seeded = self.seeded(node) if name in _SEED_CALLS and not facts.draws else set()
+        if seeded:
+            facts.reseeds |= seeded
+        elif name not in _PURE_CALLS or not isinstance(node.func, ast.Name) or name in _ITERATING_CALLS:
             if not (root in self.modules and root in {"plt", "matplotlib", "mpl"}):
                 facts.draws = True
         if root is not None and root in self.modules:
@@ -337,7 +370,9 @@ class _Reader:
                 facts.always = facts.always or f"it calls {root}...{name}"
         elif isinstance(node.func, ast.Attribute) and _target(node.func) is not None:
             facts.mutates.add(str(_target(node.func)))  # a method call on a name may change what the name holds
-        if isinstance(node.func, ast.Name) and node.func.id in _PURE_CALLS:
+        if isinstance(node.func, ast.Name):
+            facts.called.add(node.func.id)  # a variable holding a callable (``add_item = ITEMS.append``)
+        if isinstance(node.func, ast.Name) and node.func.id in _PURE_CALLS - _ITERATING_CALLS:
             return False
         for argument in [*node.args, *(k.value for k in node.keywords)]:
             passed = _target(argument)
@@ -346,15 +381,25 @@ class _Reader:
         return False
 
     def seeded(self, node: ast.Call) -> set[str]:
-        """The global generators a seeding call resets (a tutorial's ``set_seed`` seeds all three)."""
+        """The global generators a seeding call resets; none where it is unclear (it then counts as a draw).
+
+        A tutorial's own ``set_seed``/``seed_everything`` seeds all three; ``torch.cuda``'s
+        generators are not the CPU's; an alias other than ``np`` is not resolved.
+        """
         root = _root(node.func)
         name = _called_name(node.func)
         if isinstance(node.func, ast.Name):
-            return {"torch"} if name == "manual_seed" else (set() if name == "seed" else {"torch", "numpy", "random"})
-        if root is None or "cuda" in ast.unparse(node.func):  # torch.cuda's generators are not the CPU's
+            return {"torch", "numpy", "random"} if name in {"set_seed", "seed_everything", "seed_all"} else set()
+        if root is None or "cuda" in ast.unparse(node.func):
             return set()
-        module = {"np": "numpy"}.get(root, root)
-        return {_GENERATORS[module]} if module in _GENERATORS else set()
+        chain = ast.unparse(node.func)
+        if root == "torch" and name == "manual_seed":
+            return {"torch"}
+        if root in {"np", "numpy"} and chain.endswith("random.seed"):
+            return {"numpy"}
+        if root == "random" and name == "seed":
+            return {"random"}
+        return set()
 
     def magic(self, node: ast.Call) -> bool:
         """``%time``, ``%%capture`` and the like: read the code they run; False if this is no such magic."""
@@ -413,10 +458,15 @@ def _add_call_effects(facts: list[CellFacts], libraries: set[str]) -> None:
     shares: dict[str, set[str]] = {}
     for fact in facts:
         for name, sources in fact.derived.items():
-            shares.setdefault(name, set()).update(sources & variables)
+            for source in sources & variables:  # both ways: either name reaches the shared object
+                shares.setdefault(name, set()).add(source)
+                shares.setdefault(source, set()).add(name)
     for fact in facts:
-        mutated = (fact.mutates | set().union(*(effects.get(n, set()) for n in fact.loads))) & variables
-        fact.mutates = _reachable(mutated, shares)  # changing a name may change what it shares objects with
+        mutated = fact.mutates | set().union(*(effects.get(n, set()) for n in fact.loads))
+        mutated |= fact.called - set(functions)  # calling a variable may run anything it holds
+        mutated = _reachable(mutated & variables, shares)  # changing a name changes what it shares objects with
+        mutated |= set().union(*(effects.get(n, set()) for n in mutated if n in functions))  # partial(reset)
+        fact.mutates = _reachable(mutated & variables, shares)
         for alias, original in fact.aliases.items():  # ``step = train``: calling it does what train does
             effects.setdefault(alias, set()).update(effects.get(original, set()))
 
@@ -548,8 +598,7 @@ def fallback_reason(plan: CellPlan, result: GradeResult) -> str:
     if not plan.skipped:
         return ""
     for error in result.execution.cell_errors:
-        missing = {Path(name).name.split(".")[0] for name in _QUOTED_ANY.findall(error.evalue)}
-        written = {name for name in missing if name and any(name in source for source in plan.skipped_sources)}
+        written = _written_by_skipped(plan, error.evalue)
         if error.ename in _FILE_ERRORS and written:
             return f"{error.label} raised {error.ename} on {_listed(written)}, which a skipped cell names"
         if error.ename in _NAMING_ERRORS:
@@ -559,12 +608,21 @@ def fallback_reason(plan: CellPlan, result: GradeResult) -> str:
     for exercise in result.exercises:
         for test in exercise.tests:
             text = test.message or exercise.note
+            written = _written_by_skipped(plan, text) if any(kind in text for kind in _FILE_ERRORS) else set()
+            if not test.passed and written:
+                return f"{test.name} failed on {_listed(written)}, which a skipped cell names"
             if test.passed or not any(kind in text for kind in (*_NAMING_ERRORS, "not defined")):
                 continue
             named = _names_in(text) & plan.skipped_names
             if named:
                 return f"{test.name} failed on {_listed(named)}, which a skipped cell binds"
     return ""
+
+
+def _written_by_skipped(plan: CellPlan, text: str) -> set[str]:
+    """The files or modules an error names ('w.pt', 'helpers') that a skipped cell's source names too."""
+    missing = {Path(name).name.split(".")[0] for name in _QUOTED_ANY.findall(text)}
+    return {name for name in missing if name and any(name in source for source in plan.skipped_sources)}
 
 
 def _names_in(text: str) -> set[str]:

@@ -111,9 +111,12 @@ def test_random_draws_before_a_kept_draw_run_back_to_the_seed() -> None:
              "def add(a, b):\n    return a + b + 0 * noise", "torch.manual_seed(1)\nlater = torch.randn(3)")
     plan = _plan(*cells, needed={"add"})
     assert plan.run == {0, 1, 2, 3, 4}  # the demo's draw moves the generator noise is drawn from
-    reseeded = ("import torch", "demo = torch.randn(5)", "torch.manual_seed(0)\nnoise = torch.rand(1).item()",
+    reseeded = ("import torch", "demo = torch.randn(5)",
+                "torch.manual_seed(0)\nnp.random.seed(0)\nrandom.seed(0)\nnoise = torch.rand(1).item()",
                 "def add(a, b):\n    return a + b + 0 * noise")
-    assert _plan(*reseeded, needed={"add"}).skipped == (1,)  # a seed before the draw makes the demo irrelevant
+    assert _plan(*reseeded, needed={"add"}).skipped == (1,)  # seeds before the draw make the demo irrelevant
+    torch_only = (*reseeded[:2], "torch.manual_seed(0)\nnoise = torch.rand(1).item()", reseeded[3])
+    assert _plan(*torch_only, needed={"add"}).skipped == ()  # the demo may have moved numpy's or random's
 
 
 def test_fallback_when_an_error_names_what_a_skipped_cell_binds() -> None:
@@ -138,6 +141,7 @@ def test_fallback_when_an_error_names_what_a_skipped_cell_binds() -> None:
     assert "model" in fallback_reason(plan, result(CellError(cell=2, ename="FileNotFoundError", evalue=missing)))
     offline = CellError(cell=1, ename="ModuleNotFoundError", evalue="No module named 'vibecheck'")
     assert fallback_reason(plan, result(offline)) == ""  # no skipped cell could have written it
+    assert "model" in fallback_reason(plan, result(message=f"load raised FileNotFoundError: {missing}"))
     assert fallback_reason(CellPlan(run=frozenset({0}), skipped=()), result(named)) == ""
 
 
@@ -211,3 +215,30 @@ def test_bindings_outside_assignments_count() -> None:
                    "for scale in [1]:\n    pass", "with open('x') as scale:\n    pass", "(scale := 3)"):
         facts = cell_facts(0, source)
         assert {"scale", "FACTORS"} & (facts.binds | facts.mutates), source
+
+
+def test_what_the_review_found_is_kept() -> None:
+    """Imports and definitions inside a try, aliases either way, callables held in variables, iteration."""
+    tqdm = ("try:\n    from tqdm.notebook import tqdm\nexcept ImportError:\n    from tqdm import tqdm",
+            "def train(n):\n    return [e for e in tqdm(range(n))]")
+    assert _plan(*tqdm, needed={"train"}).run == {0, 1}
+    assert _plan("if True:\n    def add(a, b):\n        return a + b", "x = 1", needed={"add"}).run == {0}
+    config = ("DEFAULTS = {'k': 2}", "CONFIG = DEFAULTS", "def scale(x):\n    return x * CONFIG['k']",
+              "DEFAULTS['k'] = 3")
+    assert _plan(*config, needed={"scale"}).run == {0, 1, 2, 3}
+    held = ("ITEMS = []", "def scale(x):\n    return x * len(ITEMS)", "add_item = ITEMS.append", "add_item(3)")
+    assert _plan(*held, needed={"scale"}).run == {0, 1, 2, 3}
+    inplace = ("W = [1.0]", "def scale(x):\n    return x * W[0]", "w = W", "w *= 2")
+    assert _plan(*inplace, needed={"scale"}).run == {0, 1, 2, 3}
+    loader = ("import torch", "torch.manual_seed(0)", "for batch in range(3):\n    print(batch)",
+              "noise = torch.rand(1)", "def add(a, b):\n    return a + b + 0 * noise")
+    assert _plan(*loader, needed={"add"}).run == {0, 1, 2, 3, 4}
+    local = ("from data import X_train", "def add(a, b):\n    return a + b + X_train", "X_train.sub_(1)")
+    assert plan_cells(new_notebook(cells=[new_code_cell(c) for c in local]), needed={"add"},
+                      local_modules={"data"}).run == {0, 1, 2}
+
+
+def test_a_notebook_too_deep_to_read_runs_every_cell() -> None:
+    deep = "x = " + " + ".join(["1"] * 3000)
+    plan = _plan(ADD, deep, needed={"add"})
+    assert plan.skipped == () and plan.run == {0, 1}
