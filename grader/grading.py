@@ -16,7 +16,8 @@ from grader.config import Settings, get_settings
 from grader.errors import ChannelError, KernelError, SuiteError
 from grader.execution import ExecutionReport, execute_notebook
 from grader.kernel import Kernel, blocking_client, interrupt, running_kernel
-from grader.needs import CellPlan, fallback_reason, plan_cells
+from grader.fallback import fallback_reason
+from grader.needs import CellPlan, plan_cells
 from grader.models import CellError, ExecutionInfo, GradeResult, SubmissionStatus
 from grader.notebook import prepare_for_grading, read_notebook_file
 from grader.pool import KernelPool

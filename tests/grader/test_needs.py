@@ -16,7 +16,8 @@ from grader.config import Settings
 from grader.execution import NOT_RUN_NOTE
 from grader.grading import execute_and_grade, grade_notebook
 from grader.models import CellError, ExecutionInfo, GradeResult
-from grader.needs import CellPlan, cell_facts, fallback_reason, plan_cells
+from grader.fallback import fallback_reason
+from grader.needs import CellPlan, cell_facts, plan_cells
 from tests.utils.inprocess import grade_in_process
 from tests.utils.toy import ADD, DOUBLER, IMPORTS, SCALE, toy_notebook
 

@@ -32,7 +32,8 @@ from grader.channel import LocalTransport
 from grader.config import Settings
 from grader.execution import cell_error
 from grader.grading import cell_plan, with_fallback
-from grader.needs import CellPlan, fallback_reason
+from grader.fallback import fallback_reason
+from grader.needs import CellPlan
 from grader.models import ExecutionInfo, GradeResult
 from grader.scoring import score_outcomes
 from grader.student import Student
