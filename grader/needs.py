@@ -68,9 +68,8 @@ class CellFacts:
     opaque: str = ""  # what no analysis sees through: the whole notebook then runs
     draws: bool = False  # it calls something that may draw from a global random generator
     reseeds: set[str] = field(default_factory=set)  # generators it seeds before anything may draw
-    imports_only: bool = False  # it imports at its top level: imports always run, with their cell
+    imports_only: bool = False  # it imports (anywhere in it): imports always run, with their cell
     functions: dict[str, tuple[set[str], set[str]]] = field(default_factory=dict)  # name -> (free names, effects)
-    aliases: dict[str, str] = field(default_factory=dict)  # ``f = g`` at the top level: f -> g
     called: set[str] = field(default_factory=set)  # names it calls directly
     derived: dict[str, set[str]] = field(default_factory=dict)  # a name it binds -> names whose objects it may share
 
@@ -84,7 +83,6 @@ class CellPlan:
     opaque: str = ""  # non-empty: the analysis could not see through the notebook, every cell runs (why)
     skipped_names: frozenset[str] = frozenset()  # names, attributes and keys the skipped cells bind or mutate
     skipped_sources: tuple[str, ...] = ()  # what a file a kept cell misses may have been written by
-    reasons: dict[int, str] = field(default_factory=dict, compare=False)  # why each kept cell runs
 
     @classmethod
     def everything(cls, nb: NotebookNode, reason: str = "") -> CellPlan:
@@ -118,12 +116,9 @@ def _plan(nb: NotebookNode, *, needed: set[str], local_modules: set[str]) -> Cel
     wanted = dict.fromkeys(needed, end)  # name -> the last position (in ``facts``) a kept cell needs it at
     kept: set[int] = set()
 
-    reasons: dict[int, str] = {}
-
-    def keep(position: int, why: str) -> None:
+    def keep(position: int) -> None:
         fact = facts[position]
         kept.add(fact.index)
-        reasons[fact.index] = why
         for name in fact.loads | fact.mutates:  # a mutation needs the value it changes
             wanted[name] = max(wanted.get(name, -1), position)
         for name in fact.late_loads:  # a function may be called at any later point, the tests included
@@ -136,9 +131,8 @@ def _plan(nb: NotebookNode, *, needed: set[str], local_modules: set[str]) -> Cel
             fact = facts[position]
             if fact.index in kept:
                 continue
-            used = sorted(n for n in fact.binds | fact.mutates if wanted.get(n, -1) > position)
-            if fact.always or fact.imports_only or used:
-                keep(position, fact.always or ("imports" if fact.imports_only else f"{', '.join(used)} needed"))
+            if fact.always or fact.imports_only or any(wanted.get(n, -1) > position for n in fact.binds | fact.mutates):
+                keep(position)
                 changed = True
         for position, fact in enumerate(facts):  # random state: the draws before a kept draw, back to its seeds
             if fact.index not in kept or not fact.draws:
@@ -148,13 +142,13 @@ def _plan(nb: NotebookNode, *, needed: set[str], local_modules: set[str]) -> Cel
                 if not unseeded:
                     break
                 if (facts[earlier].draws or facts[earlier].reseeds & unseeded) and facts[earlier].index not in kept:
-                    keep(earlier, f"random state of code cell {_number(nb, fact.index)}")
+                    keep(earlier)
                     changed = True
                 unseeded -= facts[earlier].reseeds
     skipped = tuple(f.index for f in facts if f.index not in kept)
     names = set().union(*(f.binds | f.mutates | f.touched for f in facts if f.index in skipped))
     return CellPlan(run=frozenset(kept), skipped=skipped, skipped_names=frozenset(names),
-                    skipped_sources=tuple(sources[i] for i in skipped), reasons=reasons)
+                    skipped_sources=tuple(sources[i] for i in skipped))
 
 
 def cell_facts(index: int, source: str, *, local_modules: set[str] | None = None,
@@ -241,9 +235,6 @@ class _Reader:
                 facts.loads |= free
                 facts.mutates |= effects
             return
-        if (isinstance(node, ast.Assign) and isinstance(node.value, ast.Name)
-                and all(isinstance(t, ast.Name) for t in node.targets)):
-            facts.aliases.update({t.id: node.value.id for t in node.targets if isinstance(t, ast.Name)})
         self.shared(node)
         self.executed(node)
 
@@ -302,9 +293,8 @@ class _Reader:
             return
         if isinstance(node, ast.Lambda):
             facts.late_loads |= _free_names(node)[0]  # its body runs when it is called
-            if isinstance(node, ast.Lambda):
-                for default in [*node.args.defaults, *(d for d in node.args.kw_defaults if d is not None)]:
-                    self.executed(default)  # its defaults run now
+            for default in [*node.args.defaults, *(d for d in node.args.kw_defaults if d is not None)]:
+                self.executed(default)  # its defaults run now
             return
         if isinstance(node, ast.MatchAs | ast.MatchStar) and node.name:
             facts.binds.add(node.name)
@@ -463,10 +453,9 @@ def _add_call_effects(facts: list[CellFacts], libraries: set[str]) -> None:
         mutated = fact.mutates | set().union(*(effects.get(n, set()) for n in fact.loads))
         mutated |= fact.called - set(functions)  # calling a variable may run anything it holds
         mutated = _reachable(mutated & variables, shares)  # changing a name changes what it shares objects with
-        mutated |= set().union(*(effects.get(n, set()) for n in mutated if n in functions))  # partial(reset)
+        # ``step = train`` or ``partial(reset)``: calling what shares a function does what it does
+        mutated |= set().union(*(effects.get(n, set()) for n in mutated if n in functions))
         fact.mutates = _reachable(mutated & variables, shares)
-        for alias, original in fact.aliases.items():  # ``step = train``: calling it does what train does
-            effects.setdefault(alias, set()).update(effects.get(original, set()))
 
 
 def _reachable(names: set[str], edges: dict[str, set[str]]) -> set[str]:
@@ -483,16 +472,6 @@ def _referenced(value: ast.expr) -> set[str]:
     callees = {id(n.func) for n in ast.walk(value) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
     return {n.id for n in ast.walk(value)
             if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and id(n) not in callees}
-
-
-def _imported_generators(tree: ast.Module) -> set[str]:
-    """The global random generators a cell's imports bring into play."""
-    found = set()
-    for node in ast.walk(tree):
-        names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
-            [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
-        found |= {_GENERATORS[n.split(".")[0]] for n in names if n.split(".")[0] in _GENERATORS}
-    return found
 
 
 def _free_names(node: ast.AST) -> tuple[set[str], set[str]]:

@@ -79,6 +79,8 @@ def test_a_function_that_changes_a_global_counts_where_it_is_called() -> None:
     cells = ("STATE = {'k': 2}", "def scale(x, k):\n    return x * STATE['k']",
              "def reset():\n    STATE['k'] = 3", "def run_demo():\n    reset()", "run_demo()")
     assert _plan(*cells, needed={"scale"}).run == {0, 1, 2, 3, 4}
+    aliased = (*cells[:3], "step = reset", "step()", "x = 1")
+    assert _plan(*aliased, needed={"scale"}).skipped == (5,)  # calling what shares reset does what it does
 
 
 def test_globals_exec_eval_setattr_and_magics_always_run() -> None:
